@@ -1,0 +1,40 @@
+// Packs every publishable package with `pnpm pack`, installs the tarballs into an empty project with npm and
+// imports each one as a user would (ESM), so a broken `exports` map or a missing file fails CI.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const packages = ['core', 'express', 'fastify', 'server'];
+const work = mkdtempSync(join(tmpdir(), 'scouter-pack-'));
+try {
+  const tarballs = packages.map((name) => {
+    execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', name), stdio: 'pipe' });
+    return readdirSync(work).find((f) => f.startsWith(`scouter-ts-${name}-`) && f.endsWith('.tgz'));
+  });
+  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'smoke', private: true, type: 'module' }));
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((t) => `./${t}`), 'express@5', 'fastify@5'],
+    { cwd: work, stdio: 'inherit' },
+  );
+  const check = `
+    const core = await import('@scouter-ts/core');
+    const express = await import('@scouter-ts/express');
+    const fastify = await import('@scouter-ts/fastify');
+    const server = await import('@scouter-ts/server');
+    const need = (mod, names) => { for (const n of names) if (!(n in mod)) throw new Error('missing export ' + n); };
+    need(core, ['CustomMetric', 'AlertThreshold', 'CommonCrons', 'CustomMetricDriftConfig', 'CustomMetricAlertConfig', 'Drifter', 'CustomDriftProfile', 'ScouterError']);
+    need(server, ['createServer']);
+    const p = core.Drifter.createDriftProfile(
+      new core.CustomMetric({ name: 'MAE', value: 1, alertThreshold: core.AlertThreshold.Outside, alertThresholdValue: 0.5 }),
+      new core.CustomMetricDriftConfig({ space: 's', name: 'n', version: '1.0.0' }),
+    );
+    if (core.CustomDriftProfile.fromJSON(JSON.stringify(p)).metrics.mae !== 1) throw new Error('round trip failed');
+    console.log('pack smoke: imported', Object.keys(core).length, 'core exports;', typeof express, typeof fastify);
+  `;
+  execFileSync('node', ['--input-type=module', '-e', check], { cwd: work, stdio: 'inherit' });
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
