@@ -10,13 +10,24 @@ const packages = ['core', 'express', 'fastify', 'server'];
 const work = mkdtempSync(join(tmpdir(), 'scouter-pack-'));
 try {
   const tarballs = packages.map((name) => {
-    execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', name), stdio: 'pipe' });
+    execFileSync('pnpm', ['pack', '--pack-destination', work], {
+      cwd: join(root, 'packages', name),
+      stdio: 'pipe',
+    });
     return readdirSync(work).find((f) => f.startsWith(`scouter-ts-${name}-`) && f.endsWith('.tgz'));
   });
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'smoke', private: true, type: 'module' }));
   execFileSync(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((t) => `./${t}`), 'express@5', 'fastify@5'],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tarballs.map((t) => `./${t}`),
+      'express@5',
+      'fastify@5',
+    ],
     { cwd: work, stdio: 'inherit' },
   );
   const check = `

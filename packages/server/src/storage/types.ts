@@ -43,7 +43,10 @@ export interface ProfileRow {
   updatedAt: Date;
 }
 
-export type NewProfileRow = Omit<ProfileRow, 'uid' | 'status' | 'processingStartedAt' | 'createdAt' | 'updatedAt'>;
+export type NewProfileRow = Omit<
+  ProfileRow,
+  'uid' | 'status' | 'processingStartedAt' | 'createdAt' | 'updatedAt'
+>;
 
 /** One custom-metric value as received in a `ServerRecords` envelope. */
 export interface CustomRecordRow {
