@@ -1,0 +1,138 @@
+/** `createServer` / `startServer`: the Fastify app of scouter-server, wired to storage, auth, drift jobs, dispatch. */
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AuthService, seedDefaultUsers } from './auth/service.js';
+import type { UserPermissions } from './auth/permissions.js';
+import { parseServerOptions } from './config.js';
+import type { ServerConfig, ServerOptions } from './config.js';
+import type { ServerContext } from './context.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { DriftScheduler } from './drift/scheduler.js';
+import { HttpError } from './errors.js';
+import { registerAlertRoutes } from './routes/alerts.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerDriftRoutes } from './routes/drift.js';
+import { registerProfileRoutes } from './routes/profile.js';
+import { registerRecordRoutes } from './routes/records.js';
+import { createStorage } from './storage/index.js';
+import type { Storage } from './storage/types.js';
+
+/** What `createServer` exposes on the Fastify instance as `app.scouter` (tests, embedding). */
+export interface ScouterServerHandle {
+  config: ServerConfig;
+  storage: Storage;
+  scheduler: DriftScheduler;
+  dispatcher: Dispatcher;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** scouter-server internals: storage, drift scheduler (`runDueJobs()`), dispatcher (`sweep()`), config. */
+    scouter: ScouterServerHandle;
+  }
+  interface FastifyRequest {
+    scouterUser: UserPermissions | null;
+  }
+}
+
+function clientError(err: FastifyError, bodyLimit: number): HttpError | null {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(413, `Request body is larger than the limit of ${bodyLimit} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError(415, 'Expected request with `Content-Type: application/json`');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError(400, 'Failed to parse the request body as JSON: the body is empty');
+    default:
+      break;
+  }
+  const status = err.statusCode ?? 500;
+  if (status === 400 && (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY')) {
+    return new HttpError(400, `Failed to parse the request body as JSON: ${err.message}`);
+  }
+  if (status >= 400 && status < 500) return new HttpError(status, err.message);
+  return null;
+}
+
+/**
+ * Builds the server (not listening): opens and migrates storage, seeds Scouter's default users into an empty user
+ * table, registers the routes, and runs drift jobs, alert dispatch and retention from `onReady` until `close()`.
+ */
+export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const config = parseServerOptions(options);
+  const ownsStorage = config.storage === undefined;
+  const storage = config.storage ?? createStorage(config.databaseUri);
+  await storage.init();
+  try {
+    await seedDefaultUsers(storage, config);
+  } catch (err) {
+    if (ownsStorage) await storage.close();
+    throw err;
+  }
+
+  const app = Fastify({
+    ...(config.logger ? { loggerInstance: config.logger } : { logger: { level: config.logLevel } }),
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.removeContentTypeParser('text/plain');
+
+  const auth = new AuthService(storage, config);
+  const dispatcher = new Dispatcher(storage, config, app.log);
+  const scheduler = new DriftScheduler(storage, dispatcher, config, app.log);
+  const ctx: ServerContext = {
+    config,
+    storage,
+    auth,
+    dispatcher,
+    scheduler,
+    protect: async (request, reply) => {
+      request.scouterUser = await auth.authenticate(request, reply);
+    },
+  };
+  app.decorate('scouter', { config, storage, scheduler, dispatcher });
+  app.decorateRequest('scouterUser', null);
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const known = err instanceof HttpError ? err : clientError(err, config.bodyLimitBytes);
+    if (known) return reply.code(known.status).send(known.body);
+    request.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'Internal server error' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
+  );
+
+  registerAuthRoutes(app, ctx);
+  registerProfileRoutes(app, ctx);
+  registerRecordRoutes(app, ctx);
+  registerDriftRoutes(app, ctx);
+  registerAlertRoutes(app, ctx);
+
+  app.addHook('onReady', () => {
+    if (config.schedulerEnabled) {
+      scheduler.start();
+      dispatcher.start();
+    }
+  });
+  app.addHook('onClose', async () => {
+    await scheduler.stop();
+    await dispatcher.stop();
+    if (ownsStorage) await storage.close();
+  });
+  return app;
+}
+
+/** `createServer` plus `listen` on `port`/`host`. */
+export async function startServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = await createServer(options);
+  const { port, host } = app.scouter.config;
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return app;
+}

@@ -1,0 +1,177 @@
+/**
+ * Delivers stored alerts to Console, Slack or OpsGenie as the profile's `dispatch_config` says. Unlike Scouter, alerts
+ * are stored first, every webhook call has a timeout, failures are retried with backoff, and alerts still undelivered
+ * are retried by a periodic sweep, so a failing webhook never loses an alert.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { request } from 'undici';
+import type { CustomDriftProfileJson } from '@scouter-ts/core';
+import type { ServerConfig } from '../config.js';
+import type { AlertRow, Storage } from '../storage/types.js';
+import { consoleText, opsGenieBody, slackBody } from './messages.js';
+import type { AlertTarget } from './messages.js';
+
+/** One resolved delivery: where, with which headers, what body. `null` url means Console. */
+interface Delivery {
+  channel: 'Console' | 'Slack' | 'OpsGenie';
+  url: string | null;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export class Dispatcher {
+  private stopping = false;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly config: ServerConfig,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  private resolve(target: AlertTarget, row: AlertRow, profile: CustomDriftProfileJson): Delivery {
+    const dispatch = profile.config.alert_config.dispatch_config;
+    const { config } = this;
+    if ('Slack' in dispatch) {
+      if (config.slackApiUrl && config.slackAppToken) {
+        return {
+          channel: 'Slack',
+          url: `${config.slackApiUrl.replace(/\/+$/, '')}/chat.postMessage`,
+          headers: { authorization: `Bearer ${config.slackAppToken}`, 'content-type': 'application/json' },
+          body: slackBody(target, row.alert, dispatch.Slack.channel),
+        };
+      }
+      this.log.error('SLACK_API_URL or SLACK_APP_TOKEN is not set; falling back to Console dispatch');
+    } else if ('OpsGenie' in dispatch) {
+      if (config.opsGenieApiUrl && config.opsGenieApiKey) {
+        return {
+          channel: 'OpsGenie',
+          url: config.opsGenieApiUrl,
+          headers: { authorization: `GenieKey ${config.opsGenieApiKey}`, 'content-type': 'application/json' },
+          body: opsGenieBody(target, row.alert, dispatch.OpsGenie.team, dispatch.OpsGenie.priority),
+        };
+      }
+      this.log.error('OPSGENIE_API_URL or OPSGENIE_API_KEY is not set; falling back to Console dispatch');
+    }
+    return { channel: 'Console', url: null, headers: {}, body: consoleText(target, row.alert) };
+  }
+
+  private async send(delivery: Delivery): Promise<void> {
+    if (delivery.url === null) {
+      const write = this.config.consoleWrite ?? ((text: string) => void process.stdout.write(text));
+      write(delivery.body as string);
+      return;
+    }
+    const res = await request(delivery.url, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: JSON.stringify(delivery.body),
+      signal: AbortSignal.timeout(this.config.dispatchTimeoutMs),
+      headersTimeout: this.config.dispatchTimeoutMs,
+      bodyTimeout: this.config.dispatchTimeoutMs,
+    });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      throw new Error(`${delivery.channel} answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  }
+
+  /** Delivers one stored alert with retries and records the outcome. Never throws. */
+  async deliver(row: AlertRow, profile: CustomDriftProfileJson): Promise<boolean> {
+    const target: AlertTarget = {
+      space: profile.config.space,
+      name: profile.config.name,
+      version: profile.config.version,
+    };
+    const delivery = this.resolve(target, row, profile);
+    const task = (async () => {
+      for (let attempt = 1; attempt <= this.config.dispatchAttempts; attempt++) {
+        try {
+          await this.send(delivery);
+          await this.storage.markAlertDispatch(row.id, true);
+          return true;
+        } catch (err) {
+          this.log.warn(
+            { err, alertId: row.id, attempt, channel: delivery.channel },
+            'alert dispatch failed',
+          );
+          if (attempt === this.config.dispatchAttempts || this.stopping) break;
+          await this.sleep(this.config.dispatchRetryBaseMs * 2 ** (attempt - 1));
+        }
+      }
+      try {
+        await this.storage.markAlertDispatch(row.id, false);
+      } catch (err) {
+        this.log.error({ err, alertId: row.id }, 'failed to record a failed dispatch');
+      }
+      return false;
+    })();
+    this.inFlight.add(task);
+    try {
+      return await task;
+    } finally {
+      this.inFlight.delete(task);
+    }
+  }
+
+  /** Retries stored alerts that were not delivered yet (oldest first). Returns how many got through. */
+  async sweep(limit = 100): Promise<number> {
+    if (this.sweeping) {
+      await this.sweeping;
+      return 0;
+    }
+    let delivered = 0;
+    const run = (async () => {
+      const pending = await this.storage.undispatchedAlerts(limit);
+      const profiles = new Map<string, CustomDriftProfileJson | null>();
+      for (const row of pending) {
+        if (this.stopping) break;
+        const key = JSON.stringify([row.space, row.name, row.version, row.driftType]);
+        if (!profiles.has(key)) {
+          const found = await this.storage.getProfile(row, row.driftType);
+          profiles.set(key, found?.profile ?? null);
+        }
+        const profile = profiles.get(key);
+        if (!profile) continue;
+        if (await this.deliver(row, profile)) delivered++;
+      }
+    })();
+    this.sweeping = run;
+    try {
+      await run;
+    } catch (err) {
+      this.log.error({ err }, 'alert dispatch sweep failed');
+    } finally {
+      this.sweeping = null;
+    }
+    return delivered;
+  }
+
+  /** Starts the periodic sweep (unref'd timer). */
+  start(): void {
+    this.stopping = false;
+    const tick = () => {
+      this.sweepTimer = setTimeout(() => {
+        void this.sweep().finally(() => {
+          if (!this.stopping) tick();
+        });
+      }, this.config.dispatchSweepIntervalMs);
+      this.sweepTimer.unref();
+    };
+    tick();
+  }
+
+  /** Stops retrying and waits for deliveries in flight. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
+    await Promise.allSettled([...this.inFlight, ...(this.sweeping ? [this.sweeping] : [])]);
+  }
+}

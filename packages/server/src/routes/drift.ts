@@ -1,0 +1,84 @@
+/** `GET /scouter/drift/custom` (§1.5): binned means and ±1 sample standard deviation per metric. */
+import type { FastifyInstance } from 'fastify';
+import { driftRequestQuery, timeIntervalMinutes, tryParseTimestampMicros } from '@scouter-ts/core';
+import { hasReadPermission } from '../auth/permissions.js';
+import { userOf } from '../context.js';
+import type { ServerContext } from '../context.js';
+import { HttpError, permissionDenied } from '../errors.js';
+import type { BinnedRow } from '../storage/types.js';
+import { formatAutoSi, toMicros } from '../time.js';
+import { parseQuery } from './parse.js';
+
+interface BinnedMetric {
+  metric: string;
+  created_at: string[];
+  stats: Array<{ avg: number; lower_bound: number; upper_bound: number }>;
+}
+
+/** Groups storage rows per metric (keys sorted), bins newest first. */
+export function toBinnedMetrics(rows: BinnedRow[]): { metrics: Record<string, BinnedMetric> } {
+  const byMetric = new Map<string, BinnedRow[]>();
+  for (const row of rows) {
+    const list = byMetric.get(row.metric) ?? [];
+    list.push(row);
+    byMetric.set(row.metric, list);
+  }
+  const metrics: Record<string, BinnedMetric> = {};
+  for (const metric of [...byMetric.keys()].sort()) {
+    const list = (byMetric.get(metric) ?? []).sort((a, b) => b.binStartMicros - a.binStartMicros);
+    metrics[metric] = {
+      metric,
+      created_at: list.map((r) => formatAutoSi(r.binStartMicros)),
+      stats: list.map((r) => ({
+        avg: r.avg,
+        lower_bound: r.avg - (r.stddev ?? 0),
+        upper_bound: r.avg + (r.stddev ?? 0),
+      })),
+    };
+  }
+  return { metrics };
+}
+
+function timestamp(name: string, text: string): number {
+  const micros = tryParseTimestampMicros(text);
+  if (micros === null) {
+    throw new HttpError(
+      400,
+      `Failed to deserialize query string: ${name}: ${JSON.stringify(text)} is not RFC 3339`,
+    );
+  }
+  return micros;
+}
+
+export function registerDriftRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/scouter/drift/custom', { onRequest: ctx.protect }, async (request) => {
+    const query = parseQuery(request, driftRequestQuery);
+    if (!hasReadPermission(userOf(request), query.space)) throw permissionDenied();
+    if (query.max_data_points <= 0) {
+      throw new HttpError(400, 'max_data_points must be a positive integer');
+    }
+    const intervalMicros = timeIntervalMinutes(query.time_interval) * 60_000_000;
+    const binWidthMicros = Math.max(1, Math.round(intervalMicros / query.max_data_points));
+    const key = { space: query.space, name: query.name, version: query.version };
+    const begin = query.begin_custom_datetime;
+    const end = query.end_custom_datetime;
+    let sinceMicros: number;
+    let untilMicros: number | undefined;
+    if (begin !== undefined && end !== undefined) {
+      const b = timestamp('begin_custom_datetime', begin);
+      const e = timestamp('end_custom_datetime', end);
+      if (b >= e) throw new HttpError(400, 'begin_custom_datetime must be before end_custom_datetime');
+      sinceMicros = b - 1;
+      untilMicros = e;
+    } else {
+      sinceMicros = toMicros(ctx.config.now()) - intervalMicros;
+    }
+    const rows = await ctx.storage.binnedCustomMetrics({
+      ...key,
+      sinceMicros,
+      ...(untilMicros === undefined ? {} : { untilMicros }),
+      binWidthMicros,
+    });
+    return toBinnedMetrics(rows);
+  });
+}
