@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import { InvalidOptionsError } from './errors.js';
+
+/** Renders a zod issue path as `a.b[0].c` (or `(root)` when empty). */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** One line per zod issue: `path: message`. */
+export function formatZodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
+  return error.issues
+    .map((issue) => `  - ${formatIssuePath([...prefix, ...issue.path])}: ${issue.message}`)
+    .join('\n');
+}
+
+/**
+ * Validates `input` against `schema` (applying its defaults) and returns the parsed value.
+ * Throws `InvalidOptionsError` listing every failing field path and what is expected there.
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidOptionsError(`Invalid ${what} options:\n${formatZodIssues(result.error)}`, {
+    cause: result.error,
+  });
+}

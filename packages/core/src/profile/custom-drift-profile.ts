@@ -1,0 +1,277 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, format, parse } from 'node:path';
+import type { z } from 'zod';
+import {
+  InvalidCronError,
+  InvalidOptionsError,
+  InvalidProfileError,
+  ScouterIoError,
+  type ScouterError,
+} from '../errors.js';
+import { formatIssuePath } from '../options.js';
+import {
+  customDriftProfileJson,
+  type CustomDriftProfileJson,
+  type ProfileRequestJson,
+} from '../wire/schemas.js';
+import { defineEntry } from './alert-config.js';
+import { validateCron } from './cron.js';
+import { CustomMetric, type CustomMetricAlertCondition } from './custom-metric.js';
+import { CustomMetricDriftConfig, DEFAULT_VERSION, type UpdateConfigArgs } from './drift-config.js';
+
+/** Scouter release whose wire format this package speaks; written as `scouter_version`. */
+export const SCOUTER_VERSION = '0.13.0';
+
+/** Default file name of `save()`, as Scouter. */
+export const DEFAULT_PROFILE_PATH = './custom_drift_profile.json';
+
+/** Options of `createProfileRequest`. */
+export interface CreateProfileRequestOptions {
+  /** Activate the profile on registration (only active profiles are checked for drift). Default false. */
+  active?: boolean;
+  /** Deactivate the model's other versions. Default false. */
+  deactivateOthers?: boolean;
+}
+
+function describeInput(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/**
+ * A custom-metric drift profile (Scouter's `CustomDriftProfile`): the model's identity and settings, the baseline of
+ * each metric and its alert condition. Build with `Drifter.createDriftProfile` or `new CustomDriftProfile(config, metrics)`.
+ */
+export class CustomDriftProfile {
+  /** The model's identity and settings (a copy of the config given). */
+  readonly config: CustomMetricDriftConfig;
+  /** Metric name -> baseline value. */
+  readonly metrics: Record<string, number>;
+  /** Scouter version the profile was written for; `"0.13.0"` for new profiles. */
+  readonly scouterVersion: string;
+
+  /**
+   * Copies `config` and fills its alert conditions from `metrics`. Throws `InvalidProfileError` for an empty list
+   * ("No metrics found") or a duplicate metric name, `InvalidOptionsError` for arguments of the wrong type.
+   */
+  constructor(config: CustomMetricDriftConfig, metrics: CustomMetric | readonly CustomMetric[]) {
+    if (!(config instanceof CustomMetricDriftConfig)) {
+      throw new InvalidOptionsError(
+        `CustomDriftProfile config must be a CustomMetricDriftConfig, e.g. new CustomMetricDriftConfig({ space: "scouter", name: "model" }); got ${describeInput(config)}`,
+      );
+    }
+    const list: readonly unknown[] = Array.isArray(metrics) ? metrics : [metrics];
+    if (list.length === 0) {
+      throw new InvalidProfileError(
+        'No metrics found: a custom drift profile needs at least one CustomMetric',
+        'metrics',
+      );
+    }
+    const baselines: Record<string, number> = {};
+    const conditions: Record<string, CustomMetricAlertCondition> = {};
+    list.forEach((metric, i) => {
+      if (!(metric instanceof CustomMetric)) {
+        throw new InvalidOptionsError(
+          `CustomDriftProfile metrics[${i}] must be a CustomMetric, e.g. new CustomMetric({ name: "mae", value: 0.1, alertThreshold: AlertThreshold.Above }); got ${describeInput(metric)}`,
+        );
+      }
+      if (Object.hasOwn(baselines, metric.name)) {
+        throw new InvalidProfileError(
+          `Duplicate metric name "${metric.name}" (metrics[${i}]); names are lower-cased, each must be unique`,
+          `metrics[${i}]`,
+        );
+      }
+      defineEntry(baselines, metric.name, metric.value);
+      defineEntry(conditions, metric.name, metric.alertCondition);
+    });
+    this.config = config.clone();
+    this.config.alertConfig.alertConditions = conditions;
+    this.metrics = baselines;
+    this.scouterVersion = SCOUTER_VERSION;
+  }
+
+  /** `"{space}/{name}/v{version}/custom"`. */
+  get identifier(): string {
+    return `${this.config.space}/${this.config.name}/v${this.config.version}/custom`;
+  }
+
+  /** Always `'Custom'`. */
+  get driftType(): 'Custom' {
+    return 'Custom';
+  }
+
+  /**
+   * The metrics rebuilt from `metrics` and the alert conditions (Scouter's `custom_metrics`).
+   * Throws `InvalidProfileError` when conditions are missing.
+   */
+  get customMetrics(): CustomMetric[] {
+    const conditions = this.config.alertConfig.alertConditions;
+    if (conditions === null) {
+      throw new InvalidProfileError(
+        'Custom alert thresholds have not been set',
+        'config.alert_config.alert_conditions',
+      );
+    }
+    return Object.entries(this.metrics).map(([name, value]) => {
+      const condition = Object.hasOwn(conditions, name) ? conditions[name] : undefined;
+      if (condition === undefined) {
+        throw new InvalidProfileError(
+          `Metric "${name}" has no alert condition`,
+          `config.alert_config.alert_conditions.${name}`,
+        );
+      }
+      return CustomMetric.fromParts(name, value, condition);
+    });
+  }
+
+  /** Changes only the given config fields, in place; see `CustomMetricDriftConfig.updateConfigArgs`. */
+  updateConfigArgs(args: UpdateConfigArgs): void {
+    this.config.updateConfigArgs(args);
+  }
+
+  /** Scouter v0.13 JSON (snake_case, Scouter's key order). `JSON.stringify(profile)` uses it. */
+  toJSON(): CustomDriftProfileJson {
+    const metrics: Record<string, number> = {};
+    for (const [name, value] of Object.entries(this.metrics)) defineEntry(metrics, name, value);
+    return { config: this.config.toJSON(), metrics, scouter_version: this.scouterVersion };
+  }
+
+  /** Pretty JSON (2-space indent), as Scouter's `model_dump_json`. */
+  toJSONString(): string {
+    return JSON.stringify(this.toJSON(), null, 2);
+  }
+
+  /**
+   * Parses a Scouter v0.13 custom profile: JSON text or an object, bare or wrapped as `{"Custom": {...}}`,
+   * `drift_type` optional. Throws `InvalidProfileError` (with `path`) for anything else.
+   */
+  static fromJSON(input: unknown): CustomDriftProfile {
+    let value: unknown = input;
+    if (typeof input === 'string') {
+      try {
+        value = JSON.parse(input) as unknown;
+      } catch (err) {
+        throw new InvalidProfileError(`Invalid profile: not valid JSON (${(err as Error).message})`, '', {
+          cause: err,
+        });
+      }
+    }
+    let prefix: string[] = [];
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && !('config' in value)) {
+      const keys = Object.keys(value);
+      const only = keys.length === 1 ? keys[0] : undefined;
+      if (only === 'Custom') {
+        value = (value as { Custom: unknown }).Custom;
+        prefix = ['Custom'];
+      } else if (only === 'Spc' || only === 'Psi' || only === 'LLM') {
+        throw new InvalidProfileError(
+          `Invalid profile: ${only} profiles are not supported; expected a Custom profile`,
+          only,
+        );
+      }
+    }
+    const parsed = customDriftProfileJson.safeParse(value);
+    if (!parsed.success) throw profileError(parsed.error, prefix);
+    const json = parsed.data;
+    try {
+      validateCron(json.config.alert_config.schedule);
+    } catch (err) {
+      if (err instanceof InvalidCronError) {
+        const path = formatIssuePath([...prefix, 'config', 'alert_config', 'schedule']);
+        throw new InvalidProfileError(`Invalid profile at ${path}: ${err.message}`, path, { cause: err });
+      }
+      throw err;
+    }
+    const profile = Object.create(CustomDriftProfile.prototype) as CustomDriftProfile;
+    const metrics: Record<string, number> = {};
+    for (const [name, baseline] of Object.entries(json.metrics)) defineEntry(metrics, name, baseline);
+    return Object.assign(profile, {
+      config: CustomMetricDriftConfig.fromJSON(json.config),
+      metrics,
+      scouterVersion: json.scouter_version,
+    });
+  }
+
+  /**
+   * Writes pretty JSON to `path` (default `./custom_drift_profile.json`), forcing a `.json` extension and creating
+   * missing parent folders. Returns the path written. Throws `ScouterIoError` (ERR_IO).
+   */
+  save(path: string = DEFAULT_PROFILE_PATH): string {
+    const parsedPath = parse(path);
+    const target =
+      parsedPath.ext === '.json'
+        ? path
+        : format({ dir: parsedPath.dir, name: parsedPath.name, ext: '.json' });
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, this.toJSONString());
+    } catch (err) {
+      throw new ScouterIoError(`Cannot save profile to ${target}: ${(err as Error).message}`, target, {
+        cause: err,
+      });
+    }
+    return target;
+  }
+
+  /**
+   * Reads a profile saved by `save()` (or by Scouter's `save_to_json`, or downloaded from the server).
+   * Throws `ScouterIoError` when the file cannot be read, `InvalidProfileError` when it is not a valid profile.
+   */
+  static load(path: string): CustomDriftProfile {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ScouterIoError(`Cannot read profile ${path}: ${(err as Error).message}`, path, {
+        cause: err,
+      });
+    }
+    try {
+      return CustomDriftProfile.fromJSON(text);
+    } catch (err) {
+      if (err instanceof InvalidProfileError) {
+        throw new InvalidProfileError(`${path}: ${err.message}`, err.path, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The body of `POST /scouter/profile` (`ProfileRequest`), in Scouter's key order: the profile as pretty JSON text,
+   * `version_request.version` null for the default `"0.0.0"`, `version_type` `"Minor"`.
+   */
+  createProfileRequest(options: CreateProfileRequestOptions = {}): ProfileRequestJson {
+    const active = options.active ?? false;
+    const deactivateOthers = options.deactivateOthers ?? false;
+    if (typeof active !== 'boolean' || typeof deactivateOthers !== 'boolean') {
+      throw new InvalidOptionsError(
+        'createProfileRequest options active and deactivateOthers must be booleans (default false)',
+      );
+    }
+    return {
+      space: this.config.space,
+      drift_type: 'Custom',
+      profile: this.toJSONString(),
+      version_request: {
+        version: this.config.version === DEFAULT_VERSION ? null : this.config.version,
+        version_type: 'Minor',
+        pre_tag: null,
+        build_tag: null,
+      },
+      active,
+      deactivate_others: deactivateOthers,
+    };
+  }
+}
+
+function profileError(error: z.ZodError, prefix: readonly string[]): ScouterError {
+  const lines = error.issues.map(
+    (issue) => `${formatIssuePath([...prefix, ...issue.path])}: ${issue.message}`,
+  );
+  const first = error.issues[0];
+  const path = first ? formatIssuePath([...prefix, ...first.path]) : '';
+  return new InvalidProfileError(`Invalid profile: ${lines.join('; ')}`, path === '(root)' ? '' : path, {
+    cause: error,
+  });
+}

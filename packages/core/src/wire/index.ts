@@ -1,0 +1,3 @@
+export * from './schemas.js';
+export { TimeInterval, TimeIntervalMinutes, timeIntervalMinutes } from './time-interval.js';
+export { formatTimestampMicros, parseTimestampMicros, tryParseTimestampMicros } from './timestamps.js';
