@@ -14,7 +14,7 @@ import { registerAuthRoutes } from './routes/auth.js';
 import { registerDriftRoutes } from './routes/drift.js';
 import { registerProfileRoutes } from './routes/profile.js';
 import { registerRecordRoutes } from './routes/records.js';
-import { createStorage } from './storage/index.js';
+import { createStorage } from './storage/create-storage.js';
 import type { Storage } from './storage/types.js';
 
 /** What `createServer` exposes on the Fastify instance as `app.scouter` (tests, embedding). */
