@@ -150,5 +150,24 @@ export {
   type HttpResponse,
   type QueryValue,
 } from './client/http-session.js';
+export { ScouterClient, type RegisterProfileOptions, type ListedProfile } from './client/scouter-client.js';
+export {
+  BinnedMetrics,
+  getProfileRequestSchema,
+  profileStatusRequestSchema,
+  listProfilesRequestSchema,
+  driftRequestSchema,
+  driftAlertRequestSchema,
+  updateAlertStatusSchema,
+  type GetProfileRequest,
+  type ProfileStatusRequest,
+  type ListProfilesRequest,
+  type DriftRequest,
+  type DriftAlertRequest,
+  type UpdateAlertStatus,
+  type BinnedMetric,
+  type BinnedMetricStats,
+  type Alert,
+} from './client/requests.js';
 
 // --- queue (queue/) ---
