@@ -1,0 +1,61 @@
+import type { MetricsInput } from '../queue/metrics.js';
+
+/** What handlers see as `req.scouter` / `request.scouter`: the metric values of one request. */
+export interface RequestScouter {
+  /**
+   * Adds metric values for this request; they reach the queue when the response finishes. Without an alias they go
+   * to the only profile (or `defaultAlias`). Never throws: bad values and unknown aliases are logged and counted.
+   */
+  insert(metrics: MetricsInput): void;
+  insert(alias: string, metrics: MetricsInput): void;
+}
+
+/** Where a capture hands its values (implemented by `RequestMonitor`). */
+export interface CaptureReceiver {
+  /** Called once, when the response finished or the connection closed. */
+  commit(capture: RequestCapture): void;
+  /** An insert that arrived after the response finished (e.g. from a late async continuation). */
+  insertLate(alias: string | undefined, metrics: MetricsInput | undefined): void;
+}
+
+/**
+ * The per-request capture: a tiny list of `[alias, metrics]` pairs plus the start time, committed once when the
+ * response ends. Allocation-free until the first insert.
+ */
+export class RequestCapture implements RequestScouter {
+  /** Monotonic start time (`performance.now()`), for `latency_ms`. */
+  readonly startedAt: number;
+  /** Flat list `alias | undefined, metrics, …` of explicit inserts; undefined until the first one. */
+  entries: Array<string | MetricsInput | undefined> | undefined = undefined;
+  /** HTTP status at commit. */
+  statusCode = 0;
+  /** Milliseconds from creation to commit (monotonic clock). */
+  latencyMs = 0;
+  readonly #receiver: CaptureReceiver | undefined;
+  #committed = false;
+
+  /** An inert capture (no receiver) ignores everything: used for requests `shouldRecord` rejected. */
+  constructor(receiver: CaptureReceiver | undefined) {
+    this.#receiver = receiver;
+    this.startedAt = receiver === undefined ? 0 : performance.now();
+  }
+
+  insert(metrics: MetricsInput): void;
+  insert(alias: string, metrics: MetricsInput): void;
+  insert(aliasOrMetrics: string | MetricsInput, metrics?: MetricsInput): void {
+    if (this.#receiver === undefined) return;
+    const alias = typeof aliasOrMetrics === 'string' ? aliasOrMetrics : undefined;
+    const values = typeof aliasOrMetrics === 'string' ? metrics : aliasOrMetrics;
+    if (this.#committed) return this.#receiver.insertLate(alias, values);
+    (this.entries ??= []).push(alias, values);
+  }
+
+  /** Ends the request: records status and latency and hands everything to the monitor. Idempotent. */
+  commit(statusCode: number): void {
+    if (this.#committed || this.#receiver === undefined) return;
+    this.#committed = true;
+    this.latencyMs = performance.now() - this.startedAt;
+    this.statusCode = statusCode;
+    this.#receiver.commit(this);
+  }
+}
