@@ -171,3 +171,16 @@ export {
 } from './client/requests.js';
 
 // --- queue (queue/) ---
+
+// --- capture (capture/) ---
+export {
+  scouterAdapterOptionsSchema,
+  parseAdapterOptions,
+  type ScouterAdapterOptions,
+  type ResolvedAdapterOptions,
+  type AdapterTransport,
+} from './capture/options.js';
+export { RequestCapture, type RequestScouter, type CaptureReceiver } from './capture/request-capture.js';
+export { RequestMonitor, type CaptureStats, type RequestMonitorDefaults } from './capture/request-monitor.js';
+export { record, runWithCapture, currentCapture } from './capture/context.js';
+export { handleShutdownSignals, DEFAULT_SHUTDOWN_SIGNALS } from './capture/signals.js';
