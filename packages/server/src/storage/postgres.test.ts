@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../testing/postgres.js';
+import { PostgresStorage } from './postgres.js';
+import { describeStorageSuite, sampleProfileRow } from './storage-suite.js';
+
+const unavailable = postgresUnavailableReason();
+if (unavailable) console.warn(`Skipping PostgreSQL storage tests: ${unavailable}`);
+
+describe.skipIf(unavailable !== null)('PostgresStorage', () => {
+  let server: TestPostgres;
+  const opened: PostgresStorage[] = [];
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    await server?.stop();
+  });
+
+  async function open(connectionString?: string): Promise<PostgresStorage> {
+    const storage = new PostgresStorage({
+      connectionString: connectionString ?? (await server.createDatabase()),
+      poolSize: 4,
+    });
+    opened.push(storage);
+    await storage.init();
+    return storage;
+  }
+
+  describeStorageSuite('PostgresStorage', () => open());
+
+  it('runs migrations once, also when several instances start together, and keeps data across reconnects', async () => {
+    const uri = await server.createDatabase();
+    const [a, b, c] = await Promise.all([open(uri), open(uri), open(uri)]);
+    const { rows } = await a.pool.query(
+      'SELECT version, name FROM scouter.schema_migrations ORDER BY version',
+    );
+    expect(rows).toEqual([{ version: 1, name: 'initial schema' }]);
+    const profile = await b.insertProfile(sampleProfileRow({ active: true }));
+    const t = 1_764_002_038_123_457;
+    await c.insertCustomRecords([
+      { createdAtMicros: t, space: 'scouter', name: 'model', version: '0.1.0', metric: 'mae', value: 0.1 },
+    ]);
+    await Promise.all([a.close(), b.close(), c.close()]);
+
+    const again = await open(uri);
+    expect(await again.getProfile({ space: 'scouter', name: 'model', version: '0.1.0' }, 'Custom')).toEqual(
+      profile,
+    );
+    const bins = await again.binnedCustomMetrics({
+      space: 'scouter',
+      name: 'model',
+      version: '0.1.0',
+      sinceMicros: 0,
+      binWidthMicros: 1,
+    });
+    expect(bins).toEqual([{ binStartMicros: t, metric: 'mae', avg: 0.1, stddev: null }]);
+  });
+
+  it('never gives the same job to two storages claiming concurrently', async () => {
+    const uri = await server.createDatabase();
+    const [a, b] = await Promise.all([open(uri), open(uri)]);
+    const jobs = 12;
+    const uids = new Set<string>();
+    for (let i = 0; i < jobs; i++) {
+      const row = await a.insertProfile(
+        sampleProfileRow({ version: `1.${i}.0`, active: true, nextRun: new Date(0) }),
+      );
+      uids.add(row.uid);
+    }
+    const now = new Date();
+    const stale = new Date(now.getTime() - 600_000);
+    const claimAll = async (s: PostgresStorage): Promise<string[]> => {
+      const got: string[] = [];
+      for (let i = 0; i < jobs; i++) {
+        const rows = await Promise.all([s.claimDueJob(now, stale), s.claimDueJob(now, stale)]);
+        for (const r of rows) if (r) got.push(r.uid);
+      }
+      return got;
+    };
+    const [fromA, fromB] = await Promise.all([claimAll(a), claimAll(b)]);
+    const claimed = [...fromA, ...fromB];
+    expect(claimed.sort()).toEqual([...uids].sort());
+    expect(await a.claimDueJob(now, stale)).toBeNull();
+  });
+});

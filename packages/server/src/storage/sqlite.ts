@@ -1,0 +1,687 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { CustomDriftProfileJson } from '@scouter-ts/core';
+import type {
+  AlertQuery,
+  AlertRow,
+  BinnedQuery,
+  BinnedRow,
+  CustomRecordRow,
+  InsertRecordsResult,
+  JobStatus,
+  NewAlertRow,
+  NewProfileRow,
+  ProfileKey,
+  ProfileRow,
+  Storage,
+  StoredUser,
+} from './types.js';
+import { binWidthToMicros } from './bins.js';
+
+/** Options of `SqliteStorage`. */
+export interface SqliteStorageOptions {
+  /** Database file path, or `:memory:` for a private in-memory database. */
+  filename: string;
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS "user" (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  permissions TEXT NOT NULL,
+  group_permissions TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT 'user',
+  refresh_token TEXT,
+  email TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS drift_profile (
+  uid TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  space TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  major INTEGER NOT NULL,
+  minor INTEGER NOT NULL,
+  patch INTEGER NOT NULL,
+  pre_tag TEXT,
+  build_tag TEXT,
+  drift_type TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  scouter_version TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  schedule TEXT NOT NULL,
+  next_run INTEGER NOT NULL,
+  previous_run INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  processing_started_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS drift_profile_key ON drift_profile (space, name, version);
+CREATE INDEX IF NOT EXISTS drift_profile_due ON drift_profile (next_run) WHERE active = 1;
+CREATE TABLE IF NOT EXISTS custom_drift (
+  space TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  metric TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (space, name, version, metric, created_at, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS custom_drift_created_at ON custom_drift (created_at);
+CREATE TABLE IF NOT EXISTS drift_alert (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at INTEGER NOT NULL,
+  space TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  entity_name TEXT NOT NULL,
+  alert TEXT NOT NULL,
+  drift_type TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  updated_at INTEGER,
+  dispatched INTEGER NOT NULL DEFAULT 0,
+  dispatch_attempts INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (space, name, version, created_at, entity_name)
+);
+CREATE INDEX IF NOT EXISTS drift_alert_undispatched ON drift_alert (created_at, id) WHERE dispatched = 0;
+`;
+
+interface UserRecord {
+  username: string;
+  password_hash: string;
+  email: string;
+  permissions: string;
+  group_permissions: string;
+  role: string;
+  active: number;
+  refresh_token: string | null;
+}
+
+interface ProfileRecord {
+  uid: string;
+  space: string;
+  name: string;
+  version: string;
+  major: number;
+  minor: number;
+  patch: number;
+  pre_tag: string | null;
+  build_tag: string | null;
+  drift_type: string;
+  profile: string;
+  scouter_version: string;
+  active: number;
+  schedule: string;
+  next_run: number;
+  previous_run: number;
+  status: string;
+  processing_started_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface AlertRecord {
+  id: number;
+  created_at: number;
+  space: string;
+  name: string;
+  version: string;
+  entity_name: string;
+  alert: string;
+  drift_type: string;
+  active: number;
+  updated_at: number | null;
+  dispatched: number;
+  dispatch_attempts: number;
+}
+
+function toUser(r: UserRecord): StoredUser {
+  return {
+    username: r.username,
+    passwordHash: r.password_hash,
+    email: r.email,
+    permissions: JSON.parse(r.permissions) as string[],
+    groupPermissions: JSON.parse(r.group_permissions) as string[],
+    role: r.role,
+    active: r.active === 1,
+    refreshToken: r.refresh_token,
+  };
+}
+
+function toProfile(r: ProfileRecord): ProfileRow {
+  return {
+    uid: r.uid,
+    space: r.space,
+    name: r.name,
+    version: r.version,
+    major: r.major,
+    minor: r.minor,
+    patch: r.patch,
+    preTag: r.pre_tag,
+    buildTag: r.build_tag,
+    driftType: r.drift_type,
+    profile: JSON.parse(r.profile) as CustomDriftProfileJson,
+    scouterVersion: r.scouter_version,
+    active: r.active === 1,
+    schedule: r.schedule,
+    nextRun: new Date(r.next_run),
+    previousRun: new Date(r.previous_run),
+    status: r.status as JobStatus,
+    processingStartedAt: r.processing_started_at === null ? null : new Date(r.processing_started_at),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+function toAlert(r: AlertRecord): AlertRow {
+  return {
+    id: r.id,
+    createdAtMicros: r.created_at,
+    space: r.space,
+    name: r.name,
+    version: r.version,
+    entityName: r.entity_name,
+    alert: JSON.parse(r.alert) as Record<string, string>,
+    driftType: r.drift_type,
+    active: r.active === 1,
+    updatedAt: r.updated_at === null ? null : new Date(r.updated_at),
+    dispatched: r.dispatched === 1,
+    dispatchAttempts: r.dispatch_attempts,
+  };
+}
+
+type Statement = Database.Statement<unknown[]>;
+
+/** Above this many (metric, bin) range scans, one GROUP BY over the rows is cheaper. */
+const MAX_RANGE_SCANS = 20_000;
+
+function floorToBin(micros: number, width: number): number {
+  return micros - (((micros % width) + width) % width);
+}
+
+/** Sample standard deviation from count, sum and sum of squares; rounding can make the variance slightly negative. */
+function toBinnedRow(
+  bin: number,
+  metric: string,
+  n: number,
+  s: number,
+  ss: number,
+): BinnedRow & { n: number } {
+  const avg = s / n;
+  let stddev: number | null = null;
+  if (n > 1) {
+    const variance = (ss - s * avg) / (n - 1);
+    stddev = variance > 0 ? Math.sqrt(variance) : 0;
+  }
+  return { binStartMicros: bin, metric, avg, stddev, n };
+}
+
+/**
+ * Embedded storage on better-sqlite3: WAL journal, `synchronous=NORMAL`, prepared statements, one transaction per
+ * batch. Record timestamps are integer microseconds; other dates integer milliseconds; JSON as TEXT.
+ */
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite' as const;
+  readonly filename: string;
+  private db: Database.Database | null = null;
+  private readonly statements = new Map<string, Statement>();
+  private insertRecordsTx: ((rows: CustomRecordRow[]) => number) | null = null;
+  private insertAlertsTx: ((rows: NewAlertRow[]) => AlertRow[]) | null = null;
+
+  /** Opens nothing yet; `init()` opens the file and creates the tables. */
+  constructor(options: SqliteStorageOptions) {
+    this.filename = options.filename;
+  }
+
+  init(): Promise<void> {
+    if (this.db) return Promise.resolve();
+    const db = new Database(this.filename);
+    try {
+      if (this.filename !== ':memory:' && this.filename !== '') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new Error(
+          `SQLite database ${this.filename} has schema version ${version}, newer than this server (${SCHEMA_VERSION}); upgrade scouter-ts`,
+        );
+      }
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    const insertRecord = this.prepare(
+      'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.insertRecordsTx = db.transaction((rows: CustomRecordRow[]) => {
+      let inserted = 0;
+      for (const r of rows) {
+        inserted += insertRecord.run(
+          r.space,
+          r.name,
+          r.version,
+          r.createdAtMicros,
+          r.metric,
+          r.value,
+        ).changes;
+      }
+      return inserted;
+    });
+    const insertAlert = this.prepare(
+      `INSERT OR IGNORE INTO drift_alert (created_at, space, name, version, entity_name, alert, drift_type)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    );
+    this.insertAlertsTx = db.transaction((rows: NewAlertRow[]) => {
+      const out: AlertRow[] = [];
+      for (const r of rows) {
+        const rec = insertAlert.get(
+          r.createdAtMicros,
+          r.space,
+          r.name,
+          r.version,
+          r.entityName,
+          JSON.stringify(r.alert),
+          r.driftType,
+        ) as AlertRecord | undefined;
+        if (rec) out.push(toAlert(rec));
+      }
+      return out;
+    });
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.db) {
+      this.db.close();
+      this.db = null;
+      this.statements.clear();
+      this.insertRecordsTx = null;
+      this.insertAlertsTx = null;
+    }
+    return Promise.resolve();
+  }
+
+  private get conn(): Database.Database {
+    if (!this.db) throw new Error('SqliteStorage is not open: call init() first');
+    return this.db;
+  }
+
+  private prepare(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.conn.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** Runs `fn` synchronously and turns a thrown error into a rejected promise, so callers see one async contract. */
+  private run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve) => resolve(fn()));
+  }
+
+  countUsers(): Promise<number> {
+    return this.run(() => (this.prepare('SELECT count(*) AS n FROM "user"').get() as { n: number }).n);
+  }
+
+  insertUser(user: StoredUser): Promise<void> {
+    return this.run(() => {
+      const now = Date.now();
+      this.prepare(
+        `INSERT INTO "user" (created_at, updated_at, active, username, password_hash, permissions, group_permissions, role, refresh_token, email)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        now,
+        now,
+        user.active ? 1 : 0,
+        user.username,
+        user.passwordHash,
+        JSON.stringify(user.permissions),
+        JSON.stringify(user.groupPermissions),
+        user.role,
+        user.refreshToken,
+        user.email,
+      );
+    });
+  }
+
+  getUser(username: string): Promise<StoredUser | null> {
+    return this.run(() => {
+      const r = this.prepare('SELECT * FROM "user" WHERE username = ?').get(username) as
+        UserRecord | undefined;
+      return r ? toUser(r) : null;
+    });
+  }
+
+  setRefreshToken(username: string, token: string | null): Promise<void> {
+    return this.run(() => {
+      this.prepare('UPDATE "user" SET refresh_token = ?, updated_at = ? WHERE username = ?').run(
+        token,
+        Date.now(),
+        username,
+      );
+    });
+  }
+
+  insertProfile(row: NewProfileRow): Promise<ProfileRow> {
+    return this.run(() => {
+      const now = Date.now();
+      const rec = this.prepare(
+        `INSERT INTO drift_profile (uid, created_at, updated_at, space, name, version, major, minor, patch, pre_tag,
+           build_tag, drift_type, profile, scouter_version, active, schedule, next_run, previous_run, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING *`,
+      ).get(
+        randomUUID(),
+        now,
+        now,
+        row.space,
+        row.name,
+        row.version,
+        row.major,
+        row.minor,
+        row.patch,
+        row.preTag,
+        row.buildTag,
+        row.driftType,
+        JSON.stringify(row.profile),
+        row.scouterVersion,
+        row.active ? 1 : 0,
+        row.schedule,
+        row.nextRun.getTime(),
+        row.previousRun.getTime(),
+      ) as ProfileRecord;
+      return toProfile(rec);
+    });
+  }
+
+  listVersions(space: string, name: string): Promise<Array<Pick<ProfileRow, 'major' | 'minor' | 'patch'>>> {
+    return this.run(
+      () =>
+        this.prepare('SELECT major, minor, patch FROM drift_profile WHERE space = ? AND name = ?').all(
+          space,
+          name,
+        ) as Array<Pick<ProfileRow, 'major' | 'minor' | 'patch'>>,
+    );
+  }
+
+  getProfile(key: ProfileKey, driftType: string): Promise<ProfileRow | null> {
+    return this.run(() => {
+      const r = this.prepare(
+        `SELECT * FROM drift_profile WHERE space = ? AND name = ? AND version = ? AND drift_type = ?
+         ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+      ).get(key.space, key.name, key.version, driftType) as ProfileRecord | undefined;
+      return r ? toProfile(r) : null;
+    });
+  }
+
+  listProfiles(space: string, name: string, version?: string): Promise<ProfileRow[]> {
+    return this.run(() => {
+      const rows = (
+        version === undefined
+          ? this.prepare(
+              'SELECT * FROM drift_profile WHERE space = ? AND name = ? ORDER BY created_at DESC, rowid DESC',
+            ).all(space, name)
+          : this.prepare(
+              `SELECT * FROM drift_profile WHERE space = ? AND name = ? AND version = ?
+               ORDER BY created_at DESC, rowid DESC`,
+            ).all(space, name, version)
+      ) as ProfileRecord[];
+      return rows.map(toProfile);
+    });
+  }
+
+  updateProfileJson(key: ProfileKey, driftType: string, profile: CustomDriftProfileJson): Promise<number> {
+    return this.run(
+      () =>
+        this.prepare(
+          `UPDATE drift_profile SET profile = ?, drift_type = ?, updated_at = ?
+           WHERE space = ? AND name = ? AND version = ?`,
+        ).run(JSON.stringify(profile), driftType, Date.now(), key.space, key.name, key.version).changes,
+    );
+  }
+
+  setProfileActive(key: ProfileKey, active: boolean, driftType: string | null): Promise<number> {
+    return this.run(
+      () =>
+        this.prepare(
+          `UPDATE drift_profile SET active = ?, updated_at = ?
+           WHERE space = ? AND name = ? AND version = ? AND (? IS NULL OR drift_type = ?)`,
+        ).run(active ? 1 : 0, Date.now(), key.space, key.name, key.version, driftType, driftType).changes,
+    );
+  }
+
+  deactivateOtherVersions(key: ProfileKey, driftType: string | null): Promise<number> {
+    return this.run(
+      () =>
+        this.prepare(
+          `UPDATE drift_profile SET active = 0, updated_at = ?
+           WHERE space = ? AND name = ? AND version <> ? AND active = 1 AND (? IS NULL OR drift_type = ?)`,
+        ).run(Date.now(), key.space, key.name, key.version, driftType, driftType).changes,
+    );
+  }
+
+  insertCustomRecords(rows: CustomRecordRow[]): Promise<InsertRecordsResult> {
+    return this.run(() => {
+      if (rows.length === 0) return { inserted: 0, duplicates: 0 };
+      const tx = this.insertRecordsTx;
+      if (!tx) throw new Error('SqliteStorage is not open: call init() first');
+      const inserted = tx(rows);
+      return { inserted, duplicates: rows.length - inserted };
+    });
+  }
+
+  binnedCustomMetrics(query: BinnedQuery): Promise<BinnedRow[]> {
+    return this.run(() => {
+      const width = binWidthToMicros(query.binWidthMicros);
+      const since = query.sinceMicros;
+      const until = query.untilMicros ?? Number.MAX_SAFE_INTEGER;
+      const key = [query.space, query.name, query.version] as const;
+      const spans: Array<{ metric: string; first: number; last: number }> = [];
+      let binCount = 0;
+      for (const metric of this.distinctMetrics(query)) {
+        const span = this.prepare(
+          `SELECT min(created_at), max(created_at) FROM custom_drift
+           WHERE space = ? AND name = ? AND version = ? AND metric = ? AND created_at > ? AND created_at <= ?`,
+        )
+          .raw()
+          .get(...key, metric, since, until) as [number | null, number | null];
+        if (span[0] === null || span[1] === null) continue;
+        const first = floorToBin(span[0], width);
+        const last = floorToBin(span[1], width);
+        spans.push({ metric, first, last });
+        binCount += (last - first) / width + 1;
+      }
+      const out: Array<BinnedRow & { n: number }> = [];
+      if (binCount > MAX_RANGE_SCANS) {
+        out.push(...this.binnedByGroup(query, width, since, until));
+      } else {
+        const stats = this.prepare(
+          `SELECT count(*), sum(value), sum(value * value) FROM custom_drift
+           WHERE space = ? AND name = ? AND version = ? AND metric = ? AND created_at > ? AND created_at <= ?`,
+        ).raw();
+        for (const { metric, first, last } of spans) {
+          for (let bin = last; bin >= first; bin -= width) {
+            const lo = Math.max(bin - 1, since);
+            const hi = Math.min(bin + width - 1, until);
+            const [n, s, ss] = stats.get(...key, metric, lo, hi) as [number, number, number];
+            if (n > 0) out.push(toBinnedRow(bin, metric, n, s, ss));
+          }
+        }
+      }
+      out.sort(
+        (a, b) =>
+          b.binStartMicros - a.binStartMicros || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0),
+      );
+      return out.map(({ binStartMicros, metric, avg, stddev }) => ({ binStartMicros, metric, avg, stddev }));
+    });
+  }
+
+  /** Loose index scan: one index seek per distinct metric instead of reading every row. */
+  private distinctMetrics(key: ProfileKey): string[] {
+    const next = this.prepare(
+      'SELECT min(metric) FROM custom_drift WHERE space = ? AND name = ? AND version = ? AND metric > ?',
+    ).pluck();
+    const metrics: string[] = [];
+    let metric = next.get(key.space, key.name, key.version, '') as string | null;
+    while (metric !== null) {
+      metrics.push(metric);
+      metric = next.get(key.space, key.name, key.version, metric) as string | null;
+    }
+    return metrics;
+  }
+
+  private binnedByGroup(
+    query: BinnedQuery,
+    width: number,
+    since: number,
+    until: number,
+  ): Array<BinnedRow & { n: number }> {
+    const rows = this.prepare(
+      `SELECT created_at - (((created_at % @w) + @w) % @w) AS bin, metric,
+              count(*) AS n, sum(value) AS s, sum(value * value) AS ss
+       FROM custom_drift
+       WHERE space = @space AND name = @name AND version = @version
+         AND created_at > @since AND created_at <= @until
+       GROUP BY bin, metric`,
+    ).all({ w: width, space: query.space, name: query.name, version: query.version, since, until }) as Array<{
+      bin: number;
+      metric: string;
+      n: number;
+      s: number;
+      ss: number;
+    }>;
+    return rows.map((r) => toBinnedRow(r.bin, r.metric, r.n, r.s, r.ss));
+  }
+
+  customMetricMeans(
+    key: ProfileKey,
+    metrics: string[],
+    afterMicros: number,
+    untilMicros?: number,
+  ): Promise<Record<string, number>> {
+    return this.run(() => {
+      const out: Record<string, number> = {};
+      if (metrics.length === 0) return out;
+      const rows = this.prepare(
+        `SELECT metric, avg(value) AS mean FROM custom_drift
+         WHERE space = ? AND name = ? AND version = ? AND created_at > ? AND created_at <= ?
+           AND metric IN (SELECT value FROM json_each(?))
+         GROUP BY metric`,
+      ).all(
+        key.space,
+        key.name,
+        key.version,
+        afterMicros,
+        untilMicros ?? Number.MAX_SAFE_INTEGER,
+        JSON.stringify(metrics),
+      ) as Array<{ metric: string; mean: number }>;
+      for (const r of rows) out[r.metric] = r.mean;
+      return out;
+    });
+  }
+
+  deleteRecordsBefore(cutoffMicros: number): Promise<number> {
+    return this.run(
+      () => this.prepare('DELETE FROM custom_drift WHERE created_at < ?').run(cutoffMicros).changes,
+    );
+  }
+
+  claimDueJob(now: Date, staleBefore: Date): Promise<ProfileRow | null> {
+    return this.run(() => {
+      const t = now.getTime();
+      const r = this.prepare(
+        `UPDATE drift_profile SET status = 'processing', processing_started_at = @now, updated_at = @now
+         WHERE uid = (
+           SELECT uid FROM drift_profile
+           WHERE active = 1 AND ((status = 'pending' AND next_run <= @now)
+                                 OR (status = 'processing' AND processing_started_at < @stale))
+           ORDER BY next_run LIMIT 1)
+         RETURNING *`,
+      ).get({ now: t, stale: staleBefore.getTime() }) as ProfileRecord | undefined;
+      return r ? toProfile(r) : null;
+    });
+  }
+
+  completeJob(uid: string, previousRun: Date, nextRun: Date): Promise<void> {
+    return this.run(() => {
+      this.prepare(
+        `UPDATE drift_profile SET previous_run = ?, next_run = ?, status = 'pending', processing_started_at = NULL,
+           updated_at = ? WHERE uid = ?`,
+      ).run(previousRun.getTime(), nextRun.getTime(), Date.now(), uid);
+    });
+  }
+
+  releaseJob(uid: string): Promise<void> {
+    return this.run(() => {
+      this.prepare(
+        `UPDATE drift_profile SET status = 'pending', processing_started_at = NULL, updated_at = ? WHERE uid = ?`,
+      ).run(Date.now(), uid);
+    });
+  }
+
+  insertAlerts(rows: NewAlertRow[]): Promise<AlertRow[]> {
+    return this.run(() => {
+      if (rows.length === 0) return [];
+      const tx = this.insertAlertsTx;
+      if (!tx) throw new Error('SqliteStorage is not open: call init() first');
+      return tx(rows);
+    });
+  }
+
+  getAlerts(query: AlertQuery): Promise<AlertRow[]> {
+    return this.run(() => {
+      const rows = this.prepare(
+        `SELECT * FROM drift_alert
+         WHERE space = @space AND name = @name AND version = @version AND created_at >= @since
+           AND (@activeOnly = 0 OR active = 1)
+         ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      ).all({
+        space: query.space,
+        name: query.name,
+        version: query.version,
+        since: query.limitDatetimeMicros ?? Number.MIN_SAFE_INTEGER,
+        activeOnly: query.activeOnly ? 1 : 0,
+        limit: query.limit ?? -1,
+      }) as AlertRecord[];
+      return rows.map(toAlert);
+    });
+  }
+
+  updateAlertActive(id: number, active: boolean): Promise<AlertRow | null> {
+    return this.run(() => {
+      const r = this.prepare(
+        'UPDATE drift_alert SET active = ?, updated_at = ? WHERE id = ? RETURNING *',
+      ).get(active ? 1 : 0, Date.now(), id) as AlertRecord | undefined;
+      return r ? toAlert(r) : null;
+    });
+  }
+
+  undispatchedAlerts(limit: number): Promise<AlertRow[]> {
+    return this.run(() =>
+      (
+        this.prepare('SELECT * FROM drift_alert WHERE dispatched = 0 ORDER BY created_at, id LIMIT ?').all(
+          limit,
+        ) as AlertRecord[]
+      ).map(toAlert),
+    );
+  }
+
+  markAlertDispatch(id: number, delivered: boolean): Promise<void> {
+    return this.run(() => {
+      this.prepare(
+        `UPDATE drift_alert SET dispatched = CASE WHEN ? = 1 THEN 1 ELSE dispatched END,
+           dispatch_attempts = dispatch_attempts + 1 WHERE id = ?`,
+      ).run(delivered ? 1 : 0, id);
+    });
+  }
+}
