@@ -116,14 +116,16 @@ describe('ScouterClient with MockAgent (exact requests)', () => {
     expect(profile.config.version).toBe('1.1.0');
     const [post, put] = calls();
     expect(post).toMatchObject({ method: 'POST', url: '/scouter/profile' });
-    expect(JSON.parse(post!.body!)).toEqual({
-      space: 'scouter',
-      drift_type: 'Custom',
-      profile: expectedProfileText,
-      version_request: { version: '1.0.0', version_type: 'Minor', pre_tag: null, build_tag: null },
-      active: false,
-      deactivate_others: false,
-    });
+    expect(post!.body).toBe(
+      JSON.stringify({
+        space: 'scouter',
+        drift_type: 'Custom',
+        profile: expectedProfileText,
+        version_request: { version: '1.0.0', version_type: 'Minor', pre_tag: null, build_tag: null },
+        active: false,
+        deactivate_others: false,
+      }),
+    );
     expect(JSON.parse(JSON.parse(post!.body!).profile)).toEqual(STORED);
     expect(put).toEqual({
       method: 'PUT',
