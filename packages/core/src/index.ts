@@ -141,6 +141,9 @@ export {
 // --- transports (transport/) ---
 export { HttpConfig, httpConfigOptionsSchema, type HttpConfigOptions } from './transport/http-config.js';
 export { HttpTransport } from './transport/http.js';
+export type { Transport } from './transport/types.js';
+export { MockConfig, MockTransport, type MockConfigOptions, type MockFailure } from './transport/mock.js';
+export { createTransport, isTransport, type TransportConfig } from './transport/create.js';
 
 // --- client (client/) ---
 export {
@@ -171,6 +174,18 @@ export {
 } from './client/requests.js';
 
 // --- queue (queue/) ---
+export { Metric, Metrics, type MetricsInput } from './queue/metrics.js';
+export { Queue } from './queue/queue.js';
+export { ScouterQueue, type FlushOptions, type ShutdownOptions } from './queue/scouter-queue.js';
+export {
+  scouterQueueOptionsSchema,
+  type ScouterQueueOptions,
+  type QueueLogger,
+  type QueueErrorHandler,
+  type DeliveryErrorInfo,
+  type DeliveryProblem,
+} from './queue/options.js';
+export type { QueueStats, DroppedCounts, FlushResult } from './queue/stats.js';
 
 // --- capture (capture/) ---
 export {

@@ -1,0 +1,334 @@
+import PQueue from 'p-queue';
+import { ScouterError, ScouterErrorCode } from '../errors.js';
+import type { Transport } from '../transport/types.js';
+import type { DeliveryProblem, QueueErrorHandler, QueueLogger } from './options.js';
+import type { Counters, FlushResult } from './stats.js';
+
+const READY = 0;
+const SENDING = 1;
+const RETRY_WAIT = 2;
+const DONE = 3;
+
+/** One request body, serialised once so every retry is byte-identical. */
+interface Batch {
+  readonly seq: number;
+  readonly body: string;
+  readonly records: number;
+  readonly bytes: number;
+  retries: number;
+  state: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A `flush()`/`shutdown()` call waiting for the batches that existed (or were cut) when it was made. */
+interface Waiter {
+  maxSeq: number;
+  outstanding: number;
+  pendingRecords: number;
+  sent: number;
+  dropped: number;
+  finish: (() => void) | undefined;
+}
+
+/** What the outbox needs from the queue. */
+export interface OutboxOptions {
+  transport: Transport;
+  concurrency: number;
+  maxBufferedRecords: number;
+  maxBufferedBytes: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  random: () => number;
+  logger: QueueLogger;
+  onError: QueueErrorHandler | undefined;
+  counters: Counters;
+}
+
+type DropReason = 'bufferFull' | 'rejected' | 'retriesExhausted';
+
+function asScouterError(err: unknown): ScouterError {
+  if (err instanceof ScouterError) return err;
+  const retryable =
+    typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
+  const after =
+    typeof err === 'object' && err !== null ? (err as { retryAfterMs?: unknown }).retryAfterMs : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ScouterError(ScouterErrorCode.Network, `Transport failed: ${message}`, {
+    cause: err,
+    retryable,
+    ...(typeof after === 'number' && after >= 0 ? { retryAfterMs: after } : {}),
+  });
+}
+
+/**
+ * The bounded buffer of outgoing batches and their delivery: at most `concurrency` sends at a time (p-queue),
+ * exponential backoff with full jitter on retryable errors, `Retry-After` honoured, oldest batch evicted when full.
+ * A batch waiting for a retry still counts against the bounds, so a long outage cannot grow memory.
+ */
+export class Outbox {
+  readonly #o: OutboxOptions;
+  readonly #batches = new Map<number, Batch>();
+  readonly #ready: Batch[] = [];
+  readonly #sendQueue: PQueue;
+  readonly #waiters = new Set<Waiter>();
+  #records = 0;
+  #bytes = 0;
+  #seq = 0;
+  #pumpScheduled = false;
+  #failing = false;
+  #overflowing = false;
+
+  constructor(options: OutboxOptions) {
+    this.#o = options;
+    this.#sendQueue = new PQueue({ concurrency: options.concurrency });
+  }
+
+  /** Records waiting for delivery (queued, in flight or waiting for a retry). */
+  get bufferedRecords(): number {
+    return this.#records;
+  }
+
+  /** Bytes of the bodies waiting for delivery. */
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Batches waiting for delivery. */
+  get bufferedBatches(): number {
+    return this.#batches.size;
+  }
+
+  /** Adds one serialised batch; evicts the oldest waiting batches if it does not fit. Never sends inline. */
+  enqueue(body: string, records: number): void {
+    const bytes = Buffer.byteLength(body);
+    const o = this.#o;
+    while (this.#records + records > o.maxBufferedRecords || this.#bytes + bytes > o.maxBufferedBytes) {
+      const victim = this.#oldestWaiting();
+      if (victim === undefined) {
+        if (!this.#overflowing) {
+          this.#overflowing = true;
+          this.#o.logger.warn(
+            { records, bufferedRecords: this.#records, bufferedBytes: this.#bytes },
+            'scouter-ts: outgoing buffer full of batches in flight, new batch dropped (logged once until a delivery succeeds)',
+          );
+        }
+        this.#o.counters.dropped.bufferFull += records;
+        for (const waiter of this.#waiters) if (waiter.maxSeq === Infinity) waiter.dropped += records;
+        return;
+      }
+      this.#drop(victim, 'bufferFull');
+    }
+    const batch: Batch = {
+      seq: ++this.#seq,
+      body,
+      records,
+      bytes,
+      retries: 0,
+      state: READY,
+      timer: undefined,
+    };
+    this.#batches.set(batch.seq, batch);
+    this.#records += records;
+    this.#bytes += bytes;
+    this.#ready.push(batch);
+    for (const waiter of this.#waiters) {
+      if (waiter.maxSeq === Infinity) {
+        waiter.outstanding++;
+        waiter.pendingRecords += records;
+      }
+    }
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      queueMicrotask(this.#pump);
+    }
+  }
+
+  /**
+   * Starts waiting for every batch buffered now or enqueued until `settle()` is called on the result;
+   * `settle()` resolves once all of them are delivered or dropped, or at the deadline.
+   */
+  track(): { settle(timeoutMs?: number): Promise<FlushResult> } {
+    const waiter: Waiter = {
+      maxSeq: Infinity,
+      outstanding: 0,
+      pendingRecords: 0,
+      sent: 0,
+      dropped: 0,
+      finish: undefined,
+    };
+    for (const batch of this.#batches.values()) {
+      waiter.outstanding++;
+      waiter.pendingRecords += batch.records;
+    }
+    this.#waiters.add(waiter);
+    return {
+      settle: (timeoutMs?: number) => {
+        waiter.maxSeq = this.#seq;
+        return new Promise<FlushResult>((resolve) => {
+          let timer: NodeJS.Timeout | undefined;
+          const finish = () => {
+            if (timer !== undefined) clearTimeout(timer);
+            this.#waiters.delete(waiter);
+            resolve({ sent: waiter.sent, dropped: waiter.dropped, pending: waiter.pendingRecords });
+          };
+          if (waiter.outstanding === 0) {
+            finish();
+            return;
+          }
+          waiter.finish = finish;
+          // Not unref'd: the caller is awaiting this deadline, so the process must live until it passes.
+          if (timeoutMs !== undefined) timer = setTimeout(finish, timeoutMs);
+        });
+      },
+    };
+  }
+
+  /** Gives up on every buffered batch (shutdown deadline passed); returns the records abandoned. */
+  abandon(): number {
+    let abandoned = 0;
+    for (const batch of this.#batches.values()) {
+      if (batch.timer !== undefined) clearTimeout(batch.timer);
+      batch.timer = undefined;
+      batch.state = DONE;
+      abandoned += batch.records;
+    }
+    this.#batches.clear();
+    this.#ready.length = 0;
+    this.#sendQueue.clear();
+    this.#records = 0;
+    this.#bytes = 0;
+    this.#o.counters.dropped.shutdownTimeout += abandoned;
+    return abandoned;
+  }
+
+  #oldestWaiting(): Batch | undefined {
+    for (const batch of this.#batches.values()) if (batch.state !== SENDING) return batch;
+    return undefined;
+  }
+
+  readonly #pump = (): void => {
+    this.#pumpScheduled = false;
+    // One task per ready batch; each task takes the oldest ready batch when it starts, so an evicted batch only
+    // leaves a no-op task behind and the task count never exceeds the (bounded) number of ready batches.
+    while (this.#sendQueue.size < this.#ready.length) {
+      this.#sendQueue.add(this.#sendNext).catch(() => undefined);
+    }
+  };
+
+  readonly #sendNext = async (): Promise<void> => {
+    const batch = this.#ready.shift();
+    if (batch === undefined) return;
+    batch.state = SENDING;
+    let failure: unknown;
+    let failed = false;
+    try {
+      await this.#o.transport.publish(batch.body);
+    } catch (err) {
+      failed = true;
+      failure = err;
+    }
+    if (batch.state !== SENDING) return;
+    if (failed) this.#onFailure(batch, asScouterError(failure));
+    else this.#onDelivered(batch);
+  };
+
+  #onDelivered(batch: Batch): void {
+    const counters = this.#o.counters;
+    counters.recordsSent += batch.records;
+    counters.batchesSent++;
+    this.#remove(batch, true);
+    if (this.#failing) {
+      this.#failing = false;
+      this.#o.logger.info?.({ records: batch.records }, 'scouter-ts: delivery recovered');
+    }
+    this.#overflowing = false;
+  }
+
+  #onFailure(batch: Batch, error: ScouterError): void {
+    const o = this.#o;
+    if (error.retryable && batch.retries < o.maxRetries) {
+      const ceiling = Math.min(o.retryMaxMs, o.retryBaseMs * 2 ** batch.retries);
+      const delay = Math.max(Math.floor(o.random() * ceiling), error.retryAfterMs ?? 0);
+      this.#report(error, 'retrying', batch);
+      const log = { err: error, records: batch.records, retry: batch.retries + 1, delayMs: delay };
+      if (!this.#failing) {
+        this.#failing = true;
+        o.logger.warn(
+          log,
+          'scouter-ts: delivery failed, retrying with backoff (logged once until it recovers)',
+        );
+      } else {
+        o.logger.debug?.(log, 'scouter-ts: delivery failed again, retrying');
+      }
+      batch.retries++;
+      o.counters.retries++;
+      batch.state = RETRY_WAIT;
+      batch.timer = setTimeout(() => this.#requeue(batch), delay);
+      batch.timer.unref();
+      return;
+    }
+    const reason = error.retryable ? 'retriesExhausted' : 'rejected';
+    this.#report(error, reason, batch);
+    o.logger.error(
+      { err: error, records: batch.records, retries: batch.retries, reason },
+      error.retryable
+        ? `scouter-ts: batch dropped after ${batch.retries} retries`
+        : 'scouter-ts: batch rejected by the receiver and dropped (not retryable)',
+    );
+    this.#drop(batch, reason);
+  }
+
+  #requeue(batch: Batch): void {
+    batch.timer = undefined;
+    if (batch.state !== RETRY_WAIT) return;
+    batch.state = READY;
+    let i = 0;
+    while (i < this.#ready.length && (this.#ready[i] as Batch).seq < batch.seq) i++;
+    this.#ready.splice(i, 0, batch);
+    this.#pump();
+  }
+
+  #report(error: ScouterError, problem: DeliveryProblem, batch: Batch): void {
+    const onError = this.#o.onError;
+    if (onError === undefined) return;
+    try {
+      onError(error, { problem, records: batch.records, attempt: batch.retries });
+    } catch (hookError) {
+      this.#o.logger.error({ err: hookError }, 'scouter-ts: the onError hook threw; ignored');
+    }
+  }
+
+  #drop(batch: Batch, reason: DropReason): void {
+    if (reason === 'bufferFull' && !this.#overflowing) {
+      this.#overflowing = true;
+      this.#o.logger.warn(
+        { records: batch.records, bufferedRecords: this.#records, bufferedBytes: this.#bytes },
+        'scouter-ts: outgoing buffer full, dropping the oldest batches (logged once until a delivery succeeds)',
+      );
+    }
+    this.#o.counters.dropped[reason] += batch.records;
+    this.#remove(batch, false);
+  }
+
+  #remove(batch: Batch, sent: boolean): void {
+    if (batch.state === READY) {
+      const i = this.#ready.indexOf(batch);
+      if (i >= 0) this.#ready.splice(i, 1);
+    }
+    if (batch.timer !== undefined) clearTimeout(batch.timer);
+    batch.timer = undefined;
+    batch.state = DONE;
+    this.#batches.delete(batch.seq);
+    this.#records -= batch.records;
+    this.#bytes -= batch.bytes;
+    for (const waiter of this.#waiters) {
+      if (batch.seq > waiter.maxSeq) continue;
+      if (sent) waiter.sent += batch.records;
+      else waiter.dropped += batch.records;
+      waiter.pendingRecords -= batch.records;
+      waiter.outstanding--;
+      if (waiter.outstanding === 0 && waiter.finish !== undefined) waiter.finish();
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import { formatTimestampMicros } from '../wire/timestamps.js';
+import type { CustomDriftProfile } from '../profile/custom-drift-profile.js';
+import type { Counters } from './stats.js';
+import { Metrics } from './metrics.js';
+import type { Metric, MetricsInput } from './metrics.js';
+
+/** What a `Queue` needs from the `ScouterQueue` that owns it. */
+export interface QueueHost {
+  /** True after `shutdown()` started. */
+  readonly closed: boolean;
+  readonly counters: Counters;
+  /** Current time in ms since the epoch. */
+  now(): number;
+  /** Reserves `count` consecutive microsecond timestamps never handed out before; returns the first. */
+  reserveMicros(count: number): number;
+  /** Hands a serialised batch to the outgoing buffer. */
+  enqueue(body: string, records: number): void;
+  /** Logs a warning once per key. */
+  warnOnce(key: string, obj: object, msg: string): void;
+}
+
+/** Distinct spellings of known names remembered for lookups (e.g. `MAE` for `mae`); bounded against junk keys. */
+const MAX_NAME_SPELLINGS = 256;
+
+/**
+ * The per-alias handle returned by `scouterQueue.get(alias)`, like Python's `Queue`. `insert()` only accumulates a
+ * running sum and count per profile metric; every `sampleSize` inserts it cuts a batch holding one record per metric
+ * with the batch mean (Scouter's custom queue semantics), serialised once and handed to the outgoing buffer.
+ */
+export class Queue {
+  /** The alias this queue was registered under. */
+  readonly alias: string;
+  /** The drift profile whose metrics this queue accepts. */
+  readonly profile: CustomDriftProfile;
+  /** `"{space}/{name}/v{version}/custom"`, as in Scouter. */
+  readonly identifier: string;
+  /** Inserts per batch, from the profile's `sampleSize`. */
+  readonly sampleSize: number;
+  /** When this alias last cut a batch (ms since the epoch); drives the timer flush. */
+  lastCutAt: number;
+
+  readonly #host: QueueHost;
+  readonly #slots = new Map<string, number>();
+  readonly #sums: Float64Array;
+  readonly #counts: Float64Array;
+  readonly #names: string[];
+  readonly #recordTails: string[];
+  #inserts = 0;
+
+  /** Internal: built by `ScouterQueue`. */
+  constructor(alias: string, profile: CustomDriftProfile, host: QueueHost) {
+    this.alias = alias;
+    this.profile = profile;
+    this.identifier = profile.identifier;
+    this.sampleSize = profile.config.sampleSize;
+    this.#host = host;
+    this.lastCutAt = host.now();
+    const { space, name, version } = profile.config;
+    this.#names = Object.keys(profile.metrics).map((metric) => metric.toLowerCase());
+    this.#names.forEach((metric, slot) => this.#slots.set(metric, slot));
+    this.#sums = new Float64Array(this.#names.length);
+    this.#counts = new Float64Array(this.#names.length);
+    const identity = `,"space":${JSON.stringify(space)},"name":${JSON.stringify(name)},"version":${JSON.stringify(version)}`;
+    this.#recordTails = this.#names.map(
+      (metric) => `"${identity},"metric":${JSON.stringify(metric)},"value":`,
+    );
+  }
+
+  /**
+   * Records one observation of some metrics. Synchronous and O(1) per metric, no network, never throws for delivery
+   * trouble: names not in the profile and values that are not finite numbers are dropped and counted
+   * (`stats().dropped.unknownMetric` / `invalidValue`, one warning per name), inserts after shutdown likewise.
+   */
+  insert(metrics: MetricsInput): void {
+    const host = this.#host;
+    if (host.closed) {
+      this.#droppedAfterShutdown(metrics);
+      return;
+    }
+    host.counters.inserted++;
+    if (metrics instanceof Metrics) {
+      this.#addList(metrics.metrics);
+    } else if (Array.isArray(metrics)) {
+      this.#addList(metrics as readonly Metric[]);
+    } else if (typeof metrics === 'object' && metrics !== null) {
+      const record = metrics as Readonly<Record<string, unknown>>;
+      for (const name in record) this.#add(name, record[name]);
+    } else {
+      host.counters.dropped.invalidValue++;
+      host.warnOnce(
+        `input:${this.alias}`,
+        { alias: this.alias, input: typeof metrics },
+        'scouter-ts: insert() expects Metrics, Metric[] or { name: value }; input dropped',
+      );
+    }
+    if (++this.#inserts >= this.sampleSize) this.cut();
+  }
+
+  /** Turns the accumulated inserts into one batch now (used by the size trigger, the timer, flush and shutdown). */
+  cut(): void {
+    const host = this.#host;
+    this.lastCutAt = host.now();
+    if (this.#inserts === 0) return;
+    this.#inserts = 0;
+    const counts = this.#counts;
+    const sums = this.#sums;
+    let present = 0;
+    for (let i = 0; i < counts.length; i++) if ((counts[i] as number) > 0) present++;
+    if (present === 0) return;
+    let micros = host.reserveMicros(present);
+    let body = '{"records":[';
+    let written = 0;
+    for (let i = 0; i < counts.length; i++) {
+      const count = counts[i] as number;
+      if (count === 0) continue;
+      const mean = (sums[i] as number) / count;
+      sums[i] = 0;
+      counts[i] = 0;
+      if (!Number.isFinite(mean)) {
+        host.counters.dropped.invalidValue += count;
+        host.warnOnce(
+          `overflow:${this.#names[i]}`,
+          { alias: this.alias, metric: this.#names[i] },
+          'scouter-ts: batch mean overflowed to a non-finite number; values dropped',
+        );
+        continue;
+      }
+      body += `${written === 0 ? '' : ','}{"Custom":{"created_at":"${formatTimestampMicros(micros++)}${this.#recordTails[i]}${String(mean)}}}`;
+      written++;
+    }
+    if (written > 0) host.enqueue(`${body}]}`, written);
+  }
+
+  #addList(list: readonly Metric[]): void {
+    for (let i = 0; i < list.length; i++) {
+      const metric = list[i] as Metric | null | undefined;
+      if (typeof metric === 'object' && metric !== null) this.#add(metric.name, metric.value);
+      else this.#invalid('(not a Metric)', metric);
+    }
+  }
+
+  #add(name: string, value: unknown): void {
+    let slot = this.#slots.get(name);
+    if (slot === undefined) {
+      slot = this.#resolve(name);
+      if (slot < 0) return;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      this.#invalid(name, value);
+      return;
+    }
+    this.#sums[slot]! += value;
+    this.#counts[slot]!++;
+  }
+
+  #resolve(name: string): number {
+    const slot = typeof name === 'string' ? this.#slots.get(name.toLowerCase()) : undefined;
+    if (slot !== undefined) {
+      if (this.#slots.size < this.#names.length + MAX_NAME_SPELLINGS) this.#slots.set(name, slot);
+      return slot;
+    }
+    const host = this.#host;
+    host.counters.dropped.unknownMetric++;
+    host.warnOnce(
+      `unknown:${this.alias}:${String(name)}`,
+      { alias: this.alias, metric: name, known: this.#names },
+      `scouter-ts: metric "${String(name)}" is not in the profile of "${this.alias}"; its values are dropped`,
+    );
+    return -1;
+  }
+
+  #invalid(name: string, value: unknown): void {
+    const host = this.#host;
+    host.counters.dropped.invalidValue++;
+    host.warnOnce(
+      `invalid:${this.alias}:${name}`,
+      { alias: this.alias, metric: name, value: typeof value === 'number' ? String(value) : typeof value },
+      `scouter-ts: metric "${name}" got a value that is not a finite number; such values are dropped`,
+    );
+  }
+
+  #droppedAfterShutdown(metrics: MetricsInput): void {
+    let values = 0;
+    if (metrics instanceof Metrics) values = metrics.metrics.length;
+    else if (Array.isArray(metrics)) values = metrics.length;
+    else if (typeof metrics === 'object' && metrics !== null) values = Object.keys(metrics).length;
+    const host = this.#host;
+    host.counters.dropped.afterShutdown += values;
+    host.warnOnce(
+      'afterShutdown',
+      { alias: this.alias },
+      'scouter-ts: insert() after shutdown(); values dropped',
+    );
+  }
+}
