@@ -59,7 +59,7 @@ describe('HttpConfig', () => {
     expect(new HttpConfig({ serverUri: 'http://h:8000/prefix/' }, {}).serverUri).toBe('http://h:8000/prefix');
   });
 
-  it.each([['localhost:8000'], ['ftp://h'], ['not a url'], ['http://h:8000/?x=1']])(
+  it.each([['localhost:8000'], ['ftp://h'], ['not a url'], ['http://h:8000/?x=1'], ['http://u:p@h:8000']])(
     'rejects serverUri %s naming the field and the fix',
     (serverUri) => {
       expect(() => new HttpConfig({ serverUri }, {})).toThrow(InvalidOptionsError);

@@ -10,7 +10,11 @@ const httpUrl = z
       try {
         const url = new URL(value);
         return (
-          (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === ''
+          (url.protocol === 'http:' || url.protocol === 'https:') &&
+          url.search === '' &&
+          url.hash === '' &&
+          url.username === '' &&
+          url.password === ''
         );
       } catch {
         return false;
@@ -18,7 +22,7 @@ const httpUrl = z
     },
     {
       message:
-        'expected an http(s) URL without query or fragment, e.g. "http://localhost:8000" (set serverUri or SCOUTER_SERVER_URI)',
+        'expected an http(s) URL without credentials, query or fragment, e.g. "http://localhost:8000" (set serverUri or SCOUTER_SERVER_URI; credentials go in username/password)',
     },
   )
   .transform((value) => value.replace(/\/+$/, ''));
