@@ -1,1 +1,60 @@
 // Public API of @scouter-ts/express.
+import {
+  RequestMonitor,
+  type CaptureStats,
+  type FlushResult,
+  type RequestScouter,
+  type ScouterAdapterOptions,
+  type ScouterQueue,
+} from '@scouter-ts/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Metric values of this request: `req.scouter.insert({ mae: 0.12 })` (set by the scouter middleware). */
+      scouter: RequestScouter;
+    }
+  }
+}
+
+/** Options of `scouter()`: core's adapter options, with `shouldRecord` receiving the Express request. */
+export type ScouterExpressOptions = ScouterAdapterOptions<Request>;
+
+/** The middleware returned by `scouter()`, with its lifecycle. */
+export interface ScouterMiddleware extends RequestHandler {
+  /** The queue once it exists: at once when one was given, else after the profiles loaded (see `ready()`). */
+  readonly queue: ScouterQueue | undefined;
+  /** Resolves with the queue when profiles are loaded; rejects with the load error (e.g. a bad path). */
+  ready(): Promise<ScouterQueue>;
+  /** Final flush (and shutdown of a queue created here) within `shutdownTimeoutMs`. Idempotent, never rejects. */
+  close(): Promise<FlushResult>;
+  /** Request-side counters (the queue's are in `queue.stats()`). */
+  stats(): CaptureStats;
+}
+
+/**
+ * Express middleware that captures custom metric values per request and hands them to a `ScouterQueue` when the
+ * response finishes. `app.use(scouter({ profiles: { model: 'profile.json' } }))`, then in a handler
+ * `req.scouter.insert({ mae: 0.12 })`, or `record({ mae: 0.12 })` anywhere in the request's call tree.
+ * Throws `InvalidOptionsError` for bad options; never throws into requests.
+ */
+export function scouter(options: ScouterExpressOptions | ScouterQueue): ScouterMiddleware {
+  const monitor = new RequestMonitor(options, { what: '@scouter-ts/express' });
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    if (!monitor.claim(req.app, (req as { scouter?: RequestScouter }).scouter)) return next();
+    const capture = monitor.begin(req);
+    req.scouter = capture;
+    res.once('close', () => capture.commit(res.statusCode));
+    monitor.run(capture, next);
+  };
+  return Object.defineProperties(middleware, {
+    queue: { get: () => monitor.queue, enumerable: true },
+    ready: { value: () => monitor.ready() },
+    close: { value: () => monitor.close() },
+    stats: { value: () => monitor.stats() },
+  }) as ScouterMiddleware;
+}
+
+export { record, type RequestScouter, type CaptureStats } from '@scouter-ts/core';

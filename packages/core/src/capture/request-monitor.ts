@@ -82,16 +82,13 @@ export class RequestMonitor implements CaptureReceiver {
     this.#ownsQueue = options.queue === undefined;
     this.#aliases = options.queue?.aliases ?? Object.keys(options.profiles ?? {});
     this.#defaultAlias = options.defaultAlias ?? (this.#aliases.length === 1 ? this.#aliases[0] : undefined);
-    this.#ready = (options.queue !== undefined ? Promise.resolve(options.queue) : this.#createQueue()).then(
-      (queue) => this.#adopt(queue),
-      (err: unknown) => {
-        this.#stats.droppedNotReady += this.#pending?.length ?? 0;
-        this.#stats.waiting = 0;
-        this.#pending = undefined;
-        this.logger.error({ err }, 'scouter-ts: the queue could not be created; requests are not monitored');
-        throw err;
-      },
-    );
+    this.#ready =
+      options.queue !== undefined
+        ? Promise.resolve(this.#adopt(options.queue))
+        : this.#createQueue().then(
+            (queue) => this.#adopt(queue),
+            (err: unknown) => this.#loadFailed(err),
+          );
     this.#ready.catch(() => undefined);
     const signals = resolveSignals(options.handleSignals);
     if (signals.length > 0) this.#uninstallSignals = handleShutdownSignals(() => this.close(), signals);
@@ -227,6 +224,14 @@ export class RequestMonitor implements CaptureReceiver {
       loaded[alias] = typeof profile === 'string' ? CustomDriftProfile.load(profile) : profile;
     }
     return ScouterQueue.fromProfiles(loaded, transport ?? new HttpConfig(), queueOptions);
+  }
+
+  #loadFailed(err: unknown): never {
+    this.#stats.droppedNotReady += this.#pending?.length ?? 0;
+    this.#stats.waiting = 0;
+    this.#pending = undefined;
+    this.logger.error({ err }, 'scouter-ts: the queue could not be created; requests are not monitored');
+    throw err;
   }
 
   #adopt(queue: ScouterQueue): ScouterQueue {
