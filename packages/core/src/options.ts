@@ -11,10 +11,18 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-/** One line per zod issue: `path: message`. */
+/** A zod issue's message, with "missing required field" for absent values instead of zod's type dump. */
+export function describeZodIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return `missing required field (expected ${issue.expected})`;
+  }
+  return issue.message;
+}
+
+/** One line per zod issue: `  - path: message`. */
 export function formatZodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
   return error.issues
-    .map((issue) => `  - ${formatIssuePath([...prefix, ...issue.path])}: ${issue.message}`)
+    .map((issue) => `  - ${formatIssuePath([...prefix, ...issue.path])}: ${describeZodIssue(issue)}`)
     .join('\n');
 }
 

@@ -15,6 +15,8 @@ interface FieldSpec {
   readonly min: number;
   readonly max: number;
   readonly names?: Readonly<Record<string, number>>;
+  /** `?` is a synonym of `*` only in the day fields. */
+  readonly allowAny?: boolean;
 }
 
 const MONTH_NAMES: Record<string, number> = {};
@@ -44,14 +46,16 @@ const DAY_NAMES: Record<string, number> = {};
 ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'].forEach((n, i) => {
   DAY_NAMES[n] = i + 1;
 });
+DAY_NAMES.TUES = 3;
+DAY_NAMES.THURS = 5;
 
 const FIELDS: readonly FieldSpec[] = [
   { label: 'seconds', min: 0, max: 59 },
   { label: 'minutes', min: 0, max: 59 },
   { label: 'hours', min: 0, max: 23 },
-  { label: 'day-of-month', min: 1, max: 31 },
+  { label: 'day-of-month', min: 1, max: 31, allowAny: true },
   { label: 'month', min: 1, max: 12, names: MONTH_NAMES },
-  { label: 'day-of-week', min: 1, max: 7, names: DAY_NAMES },
+  { label: 'day-of-week', min: 1, max: 7, names: DAY_NAMES, allowAny: true },
   { label: 'year', min: 1970, max: 2100 },
 ];
 
@@ -104,10 +108,13 @@ function parseField(text: string, spec: FieldSpec): Set<number> {
         throw new FieldError(`step "${stepText}" in ${spec.label} field must be a positive integer`);
       }
       step = Number(stepText);
+      if (step > spec.max) {
+        throw new FieldError(`step ${step} in ${spec.label} field must be between 1 and ${spec.max}`);
+      }
     }
     let start: number;
     let end: number;
-    if (rangeText === '*' || rangeText === '?') {
+    if (rangeText === '*' || (rangeText === '?' && spec.allowAny === true)) {
       start = spec.min;
       end = spec.max;
     } else if (rangeText.includes('-')) {
@@ -117,6 +124,11 @@ function parseField(text: string, spec: FieldSpec): Set<number> {
       end = parseValue(bounds[1] ?? '', spec);
       if (start > end) throw new FieldError(`${spec.label} range "${rangeText}" runs backwards`);
     } else {
+      if (stepText !== undefined && !/^\d+$/.test(rangeText)) {
+        throw new FieldError(
+          `"${part}": a step needs a number, a range or * before "/" in the ${spec.label} field`,
+        );
+      }
       start = parseValue(rangeText, spec);
       end = stepText === undefined ? start : spec.max;
     }

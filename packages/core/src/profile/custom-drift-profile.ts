@@ -8,7 +8,7 @@ import {
   ScouterIoError,
   type ScouterError,
 } from '../errors.js';
-import { formatIssuePath } from '../options.js';
+import { describeZodIssue, formatIssuePath } from '../options.js';
 import {
   customDriftProfileJson,
   type CustomDriftProfileJson,
@@ -171,6 +171,7 @@ export class CustomDriftProfile {
         );
       }
     }
+    rejectProtoKeys(value, prefix);
     const parsed = customDriftProfileJson.safeParse(value);
     if (!parsed.success) throw profileError(parsed.error, prefix);
     const json = parsed.data;
@@ -265,9 +266,33 @@ export class CustomDriftProfile {
   }
 }
 
+/** JSON may hold an own `__proto__` key that JS objects cannot store as data; refuse it instead of losing it. */
+function rejectProtoKeys(value: unknown, prefix: readonly string[]): void {
+  const child = (v: unknown, key: string): unknown =>
+    v !== null && typeof v === 'object' && Object.hasOwn(v, key)
+      ? (v as Record<string, unknown>)[key]
+      : undefined;
+  const maps: [unknown, string[]][] = [
+    [child(value, 'metrics'), ['metrics']],
+    [
+      child(child(child(value, 'config'), 'alert_config'), 'alert_conditions'),
+      ['config', 'alert_config', 'alert_conditions'],
+    ],
+  ];
+  for (const [map, path] of maps) {
+    if (map !== null && typeof map === 'object' && Object.hasOwn(map, '__proto__')) {
+      const at = formatIssuePath([...prefix, ...path, '__proto__']);
+      throw new InvalidProfileError(
+        `Invalid profile at ${at}: the metric name "__proto__" is not supported`,
+        at,
+      );
+    }
+  }
+}
+
 function profileError(error: z.ZodError, prefix: readonly string[]): ScouterError {
   const lines = error.issues.map(
-    (issue) => `${formatIssuePath([...prefix, ...issue.path])}: ${issue.message}`,
+    (issue) => `${formatIssuePath([...prefix, ...issue.path])}: ${describeZodIssue(issue)}`,
   );
   const first = error.issues[0];
   const path = first ? formatIssuePath([...prefix, ...first.path]) : '';

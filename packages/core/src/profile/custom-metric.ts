@@ -62,7 +62,8 @@ export const customMetricOptionsSchema = z.object({
   /** Metric name; lower-cased. */
   name: z
     .string({ error: () => 'must be a string, e.g. "mae"' })
-    .refine((s) => s.trim() !== '', { error: () => 'must be a non-empty metric name, e.g. "mae"' }),
+    .refine((s) => s.trim() !== '', { error: () => 'must be a non-empty metric name, e.g. "mae"' })
+    .refine((s) => s !== '__proto__', { error: () => 'cannot be "__proto__"; choose another metric name' }),
   /** Baseline value (e.g. measured on the validation set); finite. */
   value: z.number({ error: () => 'must be a finite number (the baseline), e.g. 0.92' }),
   /** Direction of the alert check. */
