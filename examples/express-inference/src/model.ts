@@ -46,18 +46,25 @@ const fromVector = (row: number[]): IrisFeatures =>
   Object.fromEntries(FEATURE_NAMES.map((name, i) => [name, row[i] ?? Number.NaN])) as IrisFeatures;
 
 /**
- * The iris data split into training rows and a holdout set: every fifth row is held out. The dataset is sorted by
- * species, so the 30 holdout rows hold exactly 10 of each species.
+ * The iris data split into training rows and a holdout set: every fifth row is held out, 10 per species. The
+ * dataset is sorted by species; the holdout set is interleaved (setosa, versicolor, virginica, setosa, …) so that
+ * any run of consecutive requests, and therefore every batch the queue averages, is a fair sample.
  */
 export function loadIris(): { train: IrisExample[]; holdout: IrisExample[] } {
   const rows = getNumbers();
   const classes = getClasses();
   const train: IrisExample[] = [];
-  const holdout: IrisExample[] = [];
+  const bySpecies = new Map<Species, IrisExample[]>(SPECIES.map((s) => [s, []]));
   rows.forEach((row, i) => {
     const example = { features: fromVector(row), species: classes[i] as Species };
-    (i % 5 === 0 ? holdout : train).push(example);
+    if (i % 5 === 0) bySpecies.get(example.species)?.push(example);
+    else train.push(example);
   });
+  const groups = [...bySpecies.values()];
+  const longest = Math.max(...groups.map((g) => g.length));
+  const holdout: IrisExample[] = [];
+  for (let k = 0; k < longest; k++)
+    for (const group of groups) if (k < group.length) holdout.push(group[k] as IrisExample);
   return { train, holdout };
 }
 

@@ -1,0 +1,37 @@
+/**
+ * The contract both example services implement (`startInferenceService` in each `app.ts`), so the smoke check,
+ * the demo and the end-to-end tests drive Express and Fastify the same way.
+ */
+import type { AdapterTransport, FlushResult, ScouterQueueOptions } from '@scouter-ts/core';
+import type { IrisModel } from './model.js';
+
+/** How to start an example service. */
+export interface InferenceServiceOptions {
+  /** The trained model to serve. */
+  model: IrisModel;
+  /** The registered drift profile, saved as JSON by the training script. */
+  profilePath: string;
+  /** Where records go, e.g. `new HttpConfig({ serverUri })`. Default: `new HttpConfig()` (environment). */
+  transport?: AdapterTransport;
+  /** Queue options (`flushIntervalMs`, `retryBaseMs`, …) for the queue the adapter creates. Default: the queue's. */
+  queueOptions?: Omit<ScouterQueueOptions, 'logger' | 'onError'>;
+  /** Port to listen on; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Flush and close on SIGTERM/SIGINT (the `start` scripts). Default false. */
+  handleSignals?: boolean;
+}
+
+/** A listening service. */
+export interface RunningService {
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  /** Sends whatever the queue holds now (partial batches included). */
+  flush(): Promise<FlushResult>;
+  /** Stops accepting requests, then shuts the queue down: the final flush delivers the tail. Idempotent. */
+  close(): Promise<FlushResult>;
+}
+
+/** `startInferenceService` of either example. */
+export type StartInferenceService = (options: InferenceServiceOptions) => Promise<RunningService>;
