@@ -204,3 +204,23 @@ describe('validateCron', () => {
     expect(() => validateCron(undefined as unknown as string)).toThrow(InvalidCronError);
   });
 });
+
+describe('cron edge cases', () => {
+  it('points at CommonCrons when given a preset name', () => {
+    expect(() => validateCron('EveryDay')).toThrow(
+      /use CommonCrons\.EveryDay \(the string "0 0 0 \* \* \*"\)/,
+    );
+  });
+
+  it('stops at 2100 like the cron crate', () => {
+    expect(nextCronRun('0 0 0 1 1 *', at('2100-01-01T00:00:00Z'))).toBeNull();
+    expect(nextCronRun('0 0 0 1 1 *', at('2099-06-01T00:00:00Z'))?.toISOString()).toBe(
+      '2100-01-01T00:00:00.000Z',
+    );
+  });
+
+  it('rejects an invalid "after" date', () => {
+    expect(() => nextCronRun('0 0 0 * * *', new Date(NaN))).toThrow(/valid Date/);
+    expect(() => nextCronRun('0 0 0 * * *', '2025-01-01' as unknown as Date)).toThrow(/valid Date/);
+  });
+});

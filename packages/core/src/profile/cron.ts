@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
-import { InvalidCronError } from '../errors.js';
+import { InvalidCronError, InvalidOptionsError } from '../errors.js';
+import { CommonCrons } from './common-crons.js';
 
 /**
  * Scouter's cron dialect (Rust `cron` crate 0.15): `sec min hour day-of-month month day-of-week [year]`,
@@ -142,6 +143,9 @@ interface CompiledCron {
   readonly years: readonly number[] | null;
 }
 
+/** The cron crate's last schedulable year. */
+const MAX_YEAR = 2100;
+
 const cache = new Map<string, CompiledCron>();
 const CACHE_LIMIT = 256;
 
@@ -163,6 +167,13 @@ function compile(expr: string): CompiledCron {
   const cached = cache.get(expr);
   if (cached) return cached;
   const trimmed = expr.trim();
+  if (Object.hasOwn(CommonCrons, trimmed)) {
+    const cron = CommonCrons[trimmed as keyof typeof CommonCrons];
+    throw new InvalidCronError(
+      `Invalid cron schedule "${expr}": that is the name of a preset; use CommonCrons.${trimmed} (the string "${cron}"). ${HELP}`,
+      expr,
+    );
+  }
   const source = trimmed.startsWith('@') ? SHORTHANDS[trimmed] : trimmed;
   if (source === undefined) {
     throw new InvalidCronError(
@@ -235,12 +246,16 @@ export function validateCron(expr: string): string {
  */
 export function nextCronRun(expr: string, after: Date): Date | null {
   const { cron, years } = compile(expr);
+  if (!(after instanceof Date) || Number.isNaN(after.getTime())) {
+    throw new InvalidOptionsError(`nextCronRun needs a valid Date as "after", got ${String(after)}`);
+  }
   let cursor = after;
   for (;;) {
     const next = cron.nextRun(cursor);
     if (next === null) return null;
-    if (years === null) return next;
     const year = next.getUTCFullYear();
+    if (year > MAX_YEAR) return null;
+    if (years === null) return next;
     if (years.includes(year)) return next;
     const nextYear = years.find((y) => y > year);
     if (nextYear === undefined) return null;

@@ -158,6 +158,36 @@ describe('golden fixtures (Scouter v0.13 JSON)', () => {
     },
   );
 
+  it('writes Scouter key order whatever order the input had (e.g. a Postgres jsonb round trip)', () => {
+    const sortKeys = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortKeys)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .sort(([a], [b]) => a.length - b.length || (a < b ? -1 : 1))
+                .map(([k, x]) => [k, sortKeys(x)]),
+            )
+          : v;
+    const shuffled = sortKeys(JSON.parse(fixture('reference-2.9.json')));
+    expect(JSON.stringify(shuffled)).not.toBe(JSON.stringify(JSON.parse(fixture('reference-2.9.json'))));
+    const profile = CustomDriftProfile.fromJSON(shuffled);
+    const expected = JSON.parse(fixture('reference-2.9.json')) as { metrics: Record<string, number> };
+    const got = profile.toJSON();
+    expect(Object.keys(got)).toEqual(['config', 'metrics', 'scouter_version']);
+    expect(Object.keys(got.config)).toEqual([
+      'sample_size',
+      'space',
+      'name',
+      'version',
+      'alert_config',
+      'drift_type',
+    ]);
+    expect(Object.keys(got.config.alert_config)).toEqual(['dispatch_config', 'schedule', 'alert_conditions']);
+    expect(got).toEqual(expected);
+    expect(CustomDriftProfile.fromJSON(profile).toJSONString()).toBe(profile.toJSONString());
+  });
+
   it('reads the wrapper and the bare form to the same object', () => {
     const bare = CustomDriftProfile.fromJSON(fixture('reference-2.9.json'));
     const wrapped = CustomDriftProfile.fromJSON(JSON.parse(fixture('wrapped-custom.json')));

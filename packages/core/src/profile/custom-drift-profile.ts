@@ -147,6 +147,7 @@ export class CustomDriftProfile {
    * `drift_type` optional. Throws `InvalidProfileError` (with `path`) for anything else.
    */
   static fromJSON(input: unknown): CustomDriftProfile {
+    if (input instanceof CustomDriftProfile) return CustomDriftProfile.fromJSON(input.toJSON());
     let value: unknown = input;
     if (typeof input === 'string') {
       try {
