@@ -34,7 +34,6 @@ function memoryLogger(): QueueLogger & { lines: Array<[string, string]> } {
 }
 const brief = (records: ReadonlyArray<Record<string, unknown>>) =>
   records.map((r) => ({ name: r.name as string, metric: r.metric as string, value: r.value as number }));
-records.map(({ name, metric, value }) => ({ name, metric, value }));
 
 function predictApp(mw: ScouterMiddleware): Express {
   const app = express();

@@ -1,1 +1,60 @@
 // Public API of @scouter-ts/fastify.
+import {
+  RequestMonitor,
+  type RequestCapture,
+  type RequestScouter,
+  type ScouterAdapterOptions,
+  type ScouterQueue,
+} from '@scouter-ts/core';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The `ScouterQueue` the plugin inserts into (flushed by `await fastify.close()`). */
+    scouter: ScouterQueue;
+  }
+  interface FastifyRequest {
+    /** Metric values of this request: `request.scouter.insert({ mae: 0.12 })`. */
+    scouter: RequestScouter;
+  }
+}
+
+/** Options of the plugin: core's adapter options, with `shouldRecord` receiving the Fastify request. */
+export type ScouterFastifyOptions = ScouterAdapterOptions<FastifyRequest>;
+
+/** Keys Fastify's `register()` itself understands; they are not ours to validate. */
+const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
+
+const plugin: FastifyPluginAsync<ScouterFastifyOptions> = async (fastify, options) => {
+  const own = Object.fromEntries(Object.entries(options).filter(([key]) => !REGISTER_KEYS.has(key)));
+  const monitor = new RequestMonitor(own, { logger: fastify.log, what: '@scouter-ts/fastify' });
+  fastify.addHook('onClose', async () => {
+    await monitor.close();
+  });
+  fastify.decorate('scouter', await monitor.ready());
+  fastify.decorateRequest('scouter', null as unknown as RequestScouter);
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    request.scouter = monitor.begin(request);
+    done();
+  });
+  // Entered after body parsing, whose stream callbacks would lose the async context.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    monitor.run(request.scouter as RequestCapture, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    (request.scouter as RequestCapture | null)?.commit(reply.statusCode);
+    done();
+  });
+};
+
+/**
+ * Fastify plugin that captures custom metric values per request and hands them to a `ScouterQueue` in `onResponse`:
+ * `await app.register(scouterPlugin, { profiles: { model: 'profile.json' } })`, then `request.scouter.insert({...})`
+ * or `record({...})` anywhere in the request's call tree; `await app.close()` flushes. Bad options or a profile that
+ * cannot be loaded fail the registration (`app.ready()` rejects); nothing is ever thrown into requests.
+ */
+export const scouterPlugin = fp(plugin, { name: '@scouter-ts/fastify', fastify: '5.x' });
+export default scouterPlugin;
+
+export { record, type RequestScouter } from '@scouter-ts/core';
