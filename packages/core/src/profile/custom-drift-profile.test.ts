@@ -451,3 +451,65 @@ describe('save and load', () => {
     );
   });
 });
+
+describe('fromJSON never crashes', () => {
+  it('answers every mutation of a valid profile with a profile or an InvalidProfileError', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const junk = [
+      null,
+      undefined,
+      0,
+      -1,
+      1.5,
+      NaN,
+      '',
+      'x',
+      'Custom',
+      true,
+      [],
+      {},
+      [1],
+      { Console: {} },
+      '0 0 * * *',
+    ];
+    const mutate = (value: unknown, depth: number): unknown => {
+      if (value === null || typeof value !== 'object' || depth > 6) {
+        return random() < 0.04 ? junk[Math.floor(random() * junk.length)] : value;
+      }
+      const copy: Record<string, unknown> = Array.isArray(value)
+        ? ([...value] as unknown as Record<string, unknown>)
+        : { ...value };
+      for (const key of Object.keys(copy)) {
+        const roll = random();
+        if (roll < 0.03) delete copy[key];
+        else if (roll < 0.06) copy[key] = junk[Math.floor(random() * junk.length)];
+        else copy[key] = mutate(copy[key], depth + 1);
+      }
+      if (random() < 0.05) copy.Extra = 1;
+      return copy;
+    };
+    const base = JSON.parse(fixture('reference-2.9.json')) as unknown;
+    let accepted = 0;
+    let rejected = 0;
+    for (let i = 0; i < 1000; i++) {
+      const input = mutate(random() < 0.2 ? { Custom: base } : base, 0);
+      try {
+        const profile = CustomDriftProfile.fromJSON(input);
+        expect(CustomDriftProfile.fromJSON(profile.toJSONString()).toJSONString()).toBe(
+          profile.toJSONString(),
+        );
+        accepted++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(InvalidProfileError);
+        expect(typeof (err as InvalidProfileError).path).toBe('string');
+        rejected++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(10);
+    expect(rejected).toBeGreaterThan(100);
+  });
+});
