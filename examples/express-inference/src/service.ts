@@ -13,8 +13,8 @@ export interface InferenceServiceOptions {
   profilePath: string;
   /** Where records go, e.g. `new HttpConfig({ serverUri })`. Default: `new HttpConfig()` (environment). */
   transport?: AdapterTransport;
-  /** Queue options (`flushIntervalMs`, `retryBaseMs`, …) for the queue the adapter creates. Default: the queue's. */
-  queueOptions?: Omit<ScouterQueueOptions, 'logger' | 'onError'>;
+  /** Queue options (`flushIntervalMs`, `retryBaseMs`, `logger`, …) for the queue the adapter creates. Default: the queue's. */
+  queueOptions?: ScouterQueueOptions;
   /** Port to listen on; 0 picks a free one. Default 0. */
   port?: number;
   /** Address to bind. Default `127.0.0.1`. */
