@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLoopbackSink, type LoopbackSink } from '../../core/src/capture/testing/loopback-sink.js';
 import { record, scouter, type ScouterMiddleware } from './index.js';
 import { MICROS_TIMESTAMP, makeProfile, saveProfile } from './test-fixtures/profiles.js';
+import { startRealServer, storedRecords } from './test-fixtures/real-server.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -84,6 +85,26 @@ describe('@scouter-ts/express', () => {
       },
     ]);
     expect(server.hits.get('/scouter/message')).toBe(2);
+  });
+
+  it('delivers to the real scouter-server, which stores the records', async () => {
+    const { server, url } = await startRealServer();
+    cleanups.push(() => server.close());
+    const mw = track(
+      scouter({
+        profiles: { model: makeProfile('real', ['mae', 'error']) },
+        transport: new HttpConfig({ serverUri: url, username: 'admin', password: 'admin' }),
+      }),
+    );
+    const app = predictApp(mw);
+    for (const x of [0.5, 1.5]) await request(app).post('/predict').send({ x }).expect(200);
+    expect(await mw.close()).toEqual({ sent: 4, dropped: 0, pending: 0 });
+    expect(await storedRecords(server, 'real')).toEqual([
+      { metric: 'mae', value: 0.5 },
+      { metric: 'error', value: 0 },
+      { metric: 'mae', value: 1.5 },
+      { metric: 'error', value: 0 },
+    ]);
   });
 
   it('serves several profiles in one app, with automatic latency_ms and error where a profile declares them', async () => {

@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { HttpConfig, MockConfig, ScouterQueue, type QueueLogger } from '@scouter-ts/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLoopbackSink, type LoopbackSink } from '../../core/src/capture/testing/loopback-sink.js';
 import { MICROS_TIMESTAMP, makeProfile, saveProfile } from '../../express/src/test-fixtures/profiles.js';
+import { startRealServer, storedRecords } from '../../express/src/test-fixtures/real-server.js';
 import { record, scouterPlugin } from './index.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -62,6 +66,23 @@ describe('@scouter-ts/fastify', () => {
       { created_at: expect.stringMatching(MICROS_TIMESTAMP), ...base, value: 3 },
     ]);
     expect(fastify.scouter.stats()).toMatchObject({ recordsSent: 2, bufferedRecords: 0 });
+  });
+
+  it('delivers to the real scouter-server, which stores the records', async () => {
+    const { server, url } = await startRealServer();
+    cleanups.push(() => server.close());
+    const fastify = app();
+    await fastify.register(scouterPlugin, {
+      profiles: { model: makeProfile('real', ['mae'], 2) },
+      transport: new HttpConfig({ serverUri: url, username: 'admin', password: 'admin' }),
+    });
+    addPredict(fastify);
+    for (const x of [1, 2, 3]) await fastify.inject({ method: 'POST', url: '/predict', payload: { x } });
+    await fastify.close();
+    expect(await storedRecords(server, 'real')).toEqual([
+      { metric: 'mae', value: 1.5 },
+      { metric: 'mae', value: 3 },
+    ]);
   });
 
   it('serves several profiles, with automatic latency_ms and error where declared', async () => {
@@ -241,5 +262,46 @@ describe('@scouter-ts/fastify', () => {
       { name: 'model', metric: 'mae', value: 1 },
       { name: 'model', metric: 'error', value: 0 },
     ]);
+  });
+});
+
+describe('@scouter-ts/fastify handleSignals (child process)', () => {
+  it('flushes on SIGTERM, then ends the process by the signal', async () => {
+    const server = await sink();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./test-fixtures/signal-app.ts', import.meta.url))],
+      {
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        env: {
+          ...process.env,
+          SINK_URL: server.url,
+          PROFILE: saveProfile(makeProfile('model', ['mae'], 100)),
+          HANDLE_SIGNALS: '1',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${out}`)));
+    });
+    for (const x of [2, 4]) {
+      const res = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ x }),
+      });
+      expect(res.status).toBe(200);
+    }
+    child.kill('SIGTERM');
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(brief(server.records)).toEqual([{ name: 'model', metric: 'mae', value: 3 }]);
   });
 });
