@@ -17,7 +17,7 @@ import { registerRecordRoutes } from './routes/records.js';
 import { createStorage } from './storage/create-storage.js';
 import type { Storage } from './storage/types.js';
 
-/** What `createServer` exposes on the Fastify instance as `app.scouter` (tests, embedding). */
+/** What `createServer` exposes on the Fastify instance as `app.scouterServer` (tests, embedding). */
 export interface ScouterServerHandle {
   config: ServerConfig;
   storage: Storage;
@@ -25,11 +25,10 @@ export interface ScouterServerHandle {
   dispatcher: Dispatcher;
 }
 
+/** The Fastify instance `createServer` returns, with `scouterServer` (storage, `scheduler.runDueJobs()`, `dispatcher.sweep()`). */
+export type ScouterServer = FastifyInstance & { scouterServer: ScouterServerHandle };
+
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** scouter-server internals: storage, drift scheduler (`runDueJobs()`), dispatcher (`sweep()`), config. */
-    scouter: ScouterServerHandle;
-  }
   interface FastifyRequest {
     scouterUser: UserPermissions | null;
   }
@@ -58,7 +57,7 @@ function clientError(err: FastifyError, bodyLimit: number): HttpError | null {
  * Builds the server (not listening): opens and migrates storage, seeds Scouter's default users into an empty user
  * table, registers the routes, and runs drift jobs, alert dispatch and retention from `onReady` until `close()`.
  */
-export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+export async function createServer(options: ServerOptions = {}): Promise<ScouterServer> {
   const config = parseServerOptions(options);
   const ownsStorage = config.storage === undefined;
   const storage = config.storage ?? createStorage(config.databaseUri);
@@ -91,7 +90,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
       request.scouterUser = await auth.authenticate(request, reply);
     },
   };
-  app.decorate('scouter', { config, storage, scheduler, dispatcher });
+  const handle: ScouterServerHandle = { config, storage, scheduler, dispatcher };
+  app.decorate('scouterServer', handle);
   app.decorateRequest('scouterUser', null);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -121,13 +121,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     await dispatcher.stop();
     if (ownsStorage) await storage.close();
   });
-  return app;
+  return app as ScouterServer;
 }
 
 /** `createServer` plus `listen` on `port`/`host`. */
-export async function startServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+export async function startServer(options: ServerOptions = {}): Promise<ScouterServer> {
   const app = await createServer(options);
-  const { port, host } = app.scouter.config;
+  const { port, host } = app.scouterServer.config;
   try {
     await app.listen({ port, host });
   } catch (err) {

@@ -7,7 +7,7 @@ import { configFromEnv } from './config.js';
 async function main(): Promise<void> {
   const started = performance.now();
   const app = await startServer(configFromEnv(process.env, process.argv.slice(2)));
-  const { config, storage } = app.scouter;
+  const { config, storage } = app.scouterServer;
   app.log.info(
     { port: config.port, storage: storage.kind, startupMs: Math.round(performance.now() - started) },
     'scouter-server started',

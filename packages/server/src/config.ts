@@ -144,5 +144,5 @@ export function configFromEnv(
     opsGenieApiKey: str(env.OPSGENIE_API_KEY),
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
-  return options as ServerOptions;
+  return options;
 }

@@ -34,8 +34,8 @@ function asClaims(payload: unknown): Claims | null {
   return {
     sub: p.sub,
     exp: p.exp,
-    permissions: p.permissions as string[],
-    group_permissions: p.group_permissions as string[],
+    permissions: p.permissions,
+    group_permissions: p.group_permissions,
     salt: p.salt,
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import type { ScouterServer } from '../app.js';
 import type { ServerOptions } from '../config.js';
 import { startReceiver } from '../testing/receiver.js';
 import type { Receiver } from '../testing/receiver.js';
@@ -20,7 +20,7 @@ const DESCRIPTION =
 describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
   let receiver: Receiver;
   let dirs: ReturnType<typeof tempDir>;
-  let app: FastifyInstance | null = null;
+  let app: ScouterServer | null = null;
   let clock: TestClock;
   let printed: string[];
   let n = 0;
@@ -40,7 +40,7 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
     await receiver.close();
   });
 
-  async function driftWith(dispatch: unknown, options: ServerOptions): Promise<FastifyInstance> {
+  async function driftWith(dispatch: unknown, options: ServerOptions): Promise<ScouterServer> {
     app = await testServer({
       databaseUri: join(dirs.dir, `d${++n}.db`),
       now: clock.now,
@@ -73,17 +73,17 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
     return app;
   }
 
-  const undelivered = async (server: FastifyInstance) =>
-    (await server.scouter.storage.getAlerts({ space: 'scouter', name: 'model', version: '0.1.0' })).filter(
-      (a) => !a.dispatched,
-    );
+  const undelivered = async (server: ScouterServer) =>
+    (
+      await server.scouterServer.storage.getAlerts({ space: 'scouter', name: 'model', version: '0.1.0' })
+    ).filter((a) => !a.dispatched);
 
   it('posts Scouter’s Slack chat.postMessage body', async () => {
     const server = await driftWith(
       { Slack: { channel: 'ml-alerts' } },
       { slackApiUrl: `${receiver.url}/api`, slackAppToken: 'xoxb-test' },
     );
-    expect(await server.scouter.scheduler.runDueJobs()).toEqual([
+    expect(await server.scouterServer.scheduler.runDueJobs()).toEqual([
       expect.objectContaining({ alerts: 1, dispatched: 1 }),
     ]);
     expect(receiver.requests).toHaveLength(1);
@@ -115,7 +115,7 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
       { OpsGenie: { team: 'ml-team', priority: 'P3' } },
       { opsGenieApiUrl: `${receiver.url}/v2/alerts`, opsGenieApiKey: 'genie-1' },
     );
-    await server.scouter.scheduler.runDueJobs();
+    await server.scouterServer.scheduler.runDueJobs();
     expect(receiver.requests).toHaveLength(1);
     const [req] = receiver.requests;
     expect(req!.url).toBe('/v2/alerts');
@@ -132,7 +132,9 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
 
   it('falls back to Console when the Slack settings are missing', async () => {
     const server = await driftWith({ Slack: { channel: 'ml-alerts' } }, { slackApiUrl: receiver.url });
-    expect(await server.scouter.scheduler.runDueJobs()).toEqual([expect.objectContaining({ dispatched: 1 })]);
+    expect(await server.scouterServer.scheduler.runDueJobs()).toEqual([
+      expect.objectContaining({ dispatched: 1 }),
+    ]);
     expect(receiver.requests).toEqual([]);
     expect(printed).toEqual([`\nDrift detected for scouter/model/0.1.0! \n${DESCRIPTION}\n`]);
   });
@@ -144,7 +146,9 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
       { Slack: { channel: 'c' } },
       { slackApiUrl: receiver.url, slackAppToken: 't', dispatchAttempts: 3 },
     );
-    expect(await server.scouter.scheduler.runDueJobs()).toEqual([expect.objectContaining({ dispatched: 1 })]);
+    expect(await server.scouterServer.scheduler.runDueJobs()).toEqual([
+      expect.objectContaining({ dispatched: 1 }),
+    ]);
     expect(receiver.requests).toHaveLength(3);
     expect(receiver.requests[2]!.body).toEqual(receiver.requests[0]!.body);
     expect(await undelivered(server)).toEqual([]);
@@ -156,7 +160,7 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
       { OpsGenie: { team: 't', priority: 'P5' } },
       { opsGenieApiUrl: receiver.url, opsGenieApiKey: 'k', dispatchAttempts: 2 },
     );
-    expect(await server.scouter.scheduler.runDueJobs()).toEqual([
+    expect(await server.scouterServer.scheduler.runDueJobs()).toEqual([
       expect.objectContaining({ alerts: 1, dispatched: 0 }),
     ]);
     expect(receiver.requests).toHaveLength(2);
@@ -164,7 +168,7 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
     expect(pending).toHaveLength(1);
     expect(pending[0]!.dispatchAttempts).toBeGreaterThanOrEqual(1);
     expect(
-      await server.scouter.storage.getProfile(
+      await server.scouterServer.storage.getProfile(
         { space: 'scouter', name: 'model', version: '0.1.0' },
         'Custom',
       ),
@@ -173,10 +177,10 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
       nextRun: new Date('2025-11-24T16:02:00Z'),
     });
     receiver.respond = () => 200;
-    expect(await server.scouter.dispatcher.sweep()).toBe(1);
+    expect(await server.scouterServer.dispatcher.sweep()).toBe(1);
     expect(receiver.requests).toHaveLength(3);
     expect(await undelivered(server)).toEqual([]);
-    expect(await server.scouter.dispatcher.sweep()).toBe(0);
+    expect(await server.scouterServer.dispatcher.sweep()).toBe(0);
   });
 
   it('times out a hanging webhook instead of wedging the job', async () => {
@@ -186,7 +190,7 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
       { slackApiUrl: receiver.url, slackAppToken: 't', dispatchAttempts: 1, dispatchTimeoutMs: 200 },
     );
     const started = Date.now();
-    expect(await server.scouter.scheduler.runDueJobs()).toEqual([
+    expect(await server.scouterServer.scheduler.runDueJobs()).toEqual([
       expect.objectContaining({ alerts: 1, dispatched: 0 }),
     ]);
     expect(Date.now() - started).toBeLessThan(5000);

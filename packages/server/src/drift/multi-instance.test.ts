@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import type { ScouterServer } from '../app.js';
 import { postgresUnavailableReason, startPostgres } from '../testing/postgres.js';
 import type { TestPostgres } from '../testing/postgres.js';
 import { TestClock, login, profileJson, profileRequest, record, testServer } from '../testing/harness.js';
@@ -23,7 +23,7 @@ describe.skipIf(unavailable !== null)('two server instances on one PostgreSQL', 
     const printedB: string[] = [];
     const a = await testServer({ databaseUri: uri, now: clock.now, consoleWrite: (t) => printedA.push(t) });
     const b = await testServer({ databaseUri: uri, now: clock.now, consoleWrite: (t) => printedB.push(t) });
-    const apps: FastifyInstance[] = [a, b];
+    const apps: ScouterServer[] = [a, b];
     try {
       const admin = await login(a);
       const names = Array.from({ length: 8 }, (_, i) => `model${i}`);
@@ -56,7 +56,9 @@ describe.skipIf(unavailable !== null)('two server instances on one PostgreSQL', 
         });
         expect(res.statusCode).toBe(200);
         clock.set(at);
-        const results = (await Promise.all(apps.map((app) => app.scouter.scheduler.runDueJobs()))).flat();
+        const results = (
+          await Promise.all(apps.map((app) => app.scouterServer.scheduler.runDueJobs()))
+        ).flat();
         expect(results).toHaveLength(names.length);
         for (const r of results) ranBy.set(`${i}:${r.uid}`, (ranBy.get(`${i}:${r.uid}`) ?? 0) + 1);
       }
@@ -64,7 +66,7 @@ describe.skipIf(unavailable !== null)('two server instances on one PostgreSQL', 
       expect(ranBy.size).toBe(3 * names.length);
       expect(printedA.length + printedB.length).toBe(3 * names.length);
       for (const name of names) {
-        const alerts = await a.scouter.storage.getAlerts({ space: 'scouter', name, version: '0.1.0' });
+        const alerts = await a.scouterServer.storage.getAlerts({ space: 'scouter', name, version: '0.1.0' });
         expect(alerts).toHaveLength(3);
       }
     } finally {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import type { ScouterServer } from '../app.js';
 import { backends } from '../testing/backends.js';
 import type { Backend } from '../testing/backends.js';
 import { TestClock, login, profileJson, profileRequest, record, testServer } from '../testing/harness.js';
@@ -9,7 +9,7 @@ const KEY = { space: 'scouter', name: 'model', version: '0.1.0' };
 
 describe.each(backends())('drift jobs on $name', (spec) => {
   let backend: Backend;
-  let app: FastifyInstance;
+  let app: ScouterServer;
   let clock: TestClock;
   let admin: string;
   let printed: string[];
@@ -76,9 +76,9 @@ describe.each(backends())('drift jobs on $name', (spec) => {
       ['2025-11-24T16:00:50Z', 'mae', 16],
     ]);
     clock.set('2025-11-24T16:00:59Z');
-    expect(await app.scouter.scheduler.runDueJobs()).toEqual([]);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([]);
     clock.set('2025-11-24T16:01:05.250Z');
-    const results = await app.scouter.scheduler.runDueJobs();
+    const results = await app.scouterServer.scheduler.runDueJobs();
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ alerts: 1, dispatched: 1 });
     const stored = await alerts();
@@ -104,13 +104,13 @@ describe.each(backends())('drift jobs on $name', (spec) => {
     expect(printed).toEqual([
       '\nDrift detected for scouter/model/0.1.0! \nThe mae metric value has increased beyond the threshold (initial value + 2)\nInitial Metric Value: 13\nCurrent Metric Value: 15.5\n\n',
     ]);
-    const row = await app.scouter.storage.getProfile(KEY, 'Custom');
+    const row = await app.scouterServer.storage.getProfile(KEY, 'Custom');
     expect(row).toMatchObject({
       status: 'pending',
       previousRun: new Date('2025-11-24T16:01:00Z'),
       nextRun: new Date('2025-11-24T16:02:00Z'),
     });
-    expect(await app.scouter.scheduler.runDueJobs()).toEqual([]);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([]);
   });
 
   it('never alerts on equality or exactly at the threshold, and alerts Below/Outside past it', async () => {
@@ -132,7 +132,7 @@ describe.each(backends())('drift jobs on $name', (spec) => {
       ['2025-11-24T16:00:40.000004Z', 'quiet', 6],
     ]);
     clock.set('2025-11-24T16:01:01Z');
-    const [result] = await app.scouter.scheduler.runDueJobs();
+    const [result] = await app.scouterServer.scheduler.runDueJobs();
     expect(result).toMatchObject({ alerts: 2 });
     const stored = await alerts();
     expect(stored.map((a) => a.alert)).toEqual([
@@ -161,7 +161,7 @@ describe.each(backends())('drift jobs on $name', (spec) => {
   it('does nothing without data, and never runs inactive profiles', async () => {
     await register({ mae: 1 }, { mae: { alert_threshold: 'Outside', alert_threshold_value: null } });
     clock.set('2025-11-24T16:01:01Z');
-    expect(await app.scouter.scheduler.runDueJobs()).toEqual([
+    expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([
       expect.objectContaining({ alerts: 0, dispatched: 0 }),
     ]);
     expect(await alerts()).toEqual([]);
@@ -175,7 +175,7 @@ describe.each(backends())('drift jobs on $name', (spec) => {
     });
     await send([['2025-11-24T16:01:30Z', 'mae', 50]]);
     clock.set('2025-11-24T16:05:00Z');
-    expect(await app.scouter.scheduler.runDueJobs()).toEqual([]);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([]);
     expect(await alerts()).toEqual([]);
   });
 
@@ -183,38 +183,40 @@ describe.each(backends())('drift jobs on $name', (spec) => {
     await register({ mae: 1 }, { mae: { alert_threshold: 'Above', alert_threshold_value: null } });
     await send([['2025-11-24T16:00:40Z', 'mae', 2]]);
     clock.set('2025-11-24T16:30:10Z');
-    expect(await app.scouter.scheduler.runDueJobs()).toHaveLength(1);
-    expect(await app.scouter.scheduler.runDueJobs()).toEqual([]);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toHaveLength(1);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([]);
     expect(await alerts()).toHaveLength(1);
-    expect(await app.scouter.storage.getProfile(KEY, 'Custom')).toMatchObject({
+    expect(await app.scouterServer.storage.getProfile(KEY, 'Custom')).toMatchObject({
       previousRun: new Date('2025-11-24T16:01:00Z'),
       nextRun: new Date('2025-11-24T16:31:00Z'),
     });
     clock.set('2025-11-24T16:31:00.5Z');
-    expect(await app.scouter.scheduler.runDueJobs()).toHaveLength(1);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toHaveLength(1);
   });
 
   it('releases a failing job and takes over stale processing claims', async () => {
     await register({ mae: 1 }, { mae: { alert_threshold: 'Above', alert_threshold_value: null } });
     await send([['2025-11-24T16:00:40Z', 'mae', 2]]);
     clock.set('2025-11-24T16:01:01Z');
-    const storage = app.scouter.storage;
+    const storage = app.scouterServer.storage;
     const original = storage.customMetricMeans.bind(storage);
     storage.customMetricMeans = () => Promise.reject(new Error('database hiccup'));
     try {
-      expect(await app.scouter.scheduler.runDueJobs()).toEqual([expect.objectContaining({ alerts: 0 })]);
+      expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([
+        expect.objectContaining({ alerts: 0 }),
+      ]);
     } finally {
       storage.customMetricMeans = original;
     }
     expect(await storage.getProfile(KEY, 'Custom')).toMatchObject({ status: 'pending' });
-    expect(await app.scouter.scheduler.runDueJobs()).toEqual([expect.objectContaining({ alerts: 1 })]);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([expect.objectContaining({ alerts: 1 })]);
 
     clock.set('2025-11-24T16:02:01Z');
     const claimed = await storage.claimDueJob(clock.now(), new Date(clock.ms - 60_000));
     expect(claimed?.status).toBe('processing');
-    expect(await app.scouter.scheduler.runDueJobs()).toEqual([]);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toEqual([]);
     clock.advance(61_000);
-    expect(await app.scouter.scheduler.runDueJobs()).toHaveLength(1);
+    expect(await app.scouterServer.scheduler.runDueJobs()).toHaveLength(1);
     expect(await storage.getProfile(KEY, 'Custom')).toMatchObject({ status: 'pending' });
   });
 

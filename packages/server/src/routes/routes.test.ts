@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import type { ScouterServer } from '../app.js';
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { DEFAULT_SECRET } from '../config.js';
 import { TestClock, login, profileJson, profileRequest, record, testServer } from '../testing/harness.js';
@@ -10,7 +10,7 @@ const T0 = '2025-11-24T16:00:00Z';
 
 describe.each(backends())('HTTP API on $name', (backendSpec) => {
   let backend: Backend;
-  let app: FastifyInstance;
+  let app: ScouterServer;
   let clock: TestClock;
   let admin: string;
 
@@ -345,7 +345,7 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
     });
 
     it('denies writes outside a user\u2019s spaces with 403', async () => {
-      await app.scouter.storage.insertUser({
+      await app.scouterServer.storage.insertUser({
         username: 'reader',
         passwordHash: await import('../auth/password.js').then((m) => m.hashPassword('pw')),
         email: 'reader@x',
@@ -467,7 +467,7 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
 
   describe('alerts and errors', () => {
     it('lists, filters and updates alerts', async () => {
-      const stored = await app.scouter.storage.insertAlerts(
+      const stored = await app.scouterServer.storage.insertAlerts(
         [1, 2, 3].map((i) => ({
           space: 'scouter',
           name: 'model',
@@ -596,8 +596,8 @@ describe('limits and guest settings', () => {
     }
     const fresh = await testServer({ databaseUri: await backend.freshUri(), guestAccess: 'disabled' });
     try {
-      expect(await fresh.scouter.storage.getUser('guest')).toBeNull();
-      expect(await fresh.scouter.storage.getUser('admin')).not.toBeNull();
+      expect(await fresh.scouterServer.storage.getUser('guest')).toBeNull();
+      expect(await fresh.scouterServer.storage.getUser('admin')).not.toBeNull();
     } finally {
       await fresh.close();
     }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '../app.js';
+import type { ScouterServer } from '../app.js';
 import type { ServerOptions } from '../config.js';
 
 /** A settable clock for `now`. */
@@ -28,7 +29,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 /** A server that does not poll by itself (tests call `runDueJobs()`), logging nothing. */
-export function testServer(options: ServerOptions): Promise<FastifyInstance> {
+export function testServer(options: ServerOptions): Promise<ScouterServer> {
   return createServer({ logLevel: 'silent', schedulerEnabled: false, dispatchRetryBaseMs: 5, ...options });
 }
 
@@ -40,7 +41,7 @@ export async function login(app: FastifyInstance, username = 'admin', password =
     headers: { username, password },
   });
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
-  return `Bearer ${(res.json() as { token: string }).token}`;
+  return `Bearer ${res.json<{ token: string }>().token}`;
 }
 
 export { profileJson, profileRequest, record } from './fixtures.js';
