@@ -7,3 +7,16 @@ export { SqliteStorage, type SqliteStorageOptions } from './storage/sqlite.js';
 export { PostgresStorage, type PostgresStorageOptions } from './storage/postgres.js';
 
 // --- app (app.ts, routes/, auth/, drift/, dispatch/) ---
+export { createServer, startServer, type ScouterServer, type ScouterServerHandle } from './app.js';
+export {
+  configFromEnv,
+  parseServerOptions,
+  serverOptionsSchema,
+  DEFAULT_SECRET,
+  GuestAccess,
+  type ServerOptions,
+  type ServerConfig,
+} from './config.js';
+export { DriftScheduler, type JobResult } from './drift/scheduler.js';
+export { Dispatcher } from './dispatch/dispatcher.js';
+export { HttpError } from './errors.js';
