@@ -10,9 +10,9 @@ await app.register(scouterPlugin, {
   transport: new HttpConfig({ serverUri: env.SINK_URL ?? '', username: 'admin', password: 'admin' }),
   handleSignals: env.HANDLE_SIGNALS === '1',
 });
-app.post<{ Body: { x: number } }>('/predict', async (request) => {
+app.post<{ Body: { x: number } }>('/predict', (request, reply) => {
   request.scouter.insert({ mae: request.body.x });
-  return { ok: true };
+  void reply.send({ ok: true });
 });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`listening ${new URL(address).port}\n`);
