@@ -100,9 +100,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
     request.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'Internal server error' });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
-  );
+  const knownPaths = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    knownPaths.add(route.url);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (knownPaths.has(path)) {
+      return reply.code(405).send({ error: `Method ${request.method} is not allowed on ${path}` });
+    }
+    return reply.code(404).send({ error: `Route ${request.method} ${path} not found` });
+  });
 
   registerAuthRoutes(app, ctx);
   registerProfileRoutes(app, ctx);

@@ -220,6 +220,23 @@ describe.each(backends())('drift jobs on $name', (spec) => {
     expect(await storage.getProfile(KEY, 'Custom')).toMatchObject({ status: 'pending' });
   });
 
+  it('deletes records older than the retention period', async () => {
+    await send([
+      ['2025-10-20T00:00:00Z', 'mae', 1],
+      ['2025-10-25T16:00:31Z', 'mae', 2],
+      ['2025-11-24T16:00:00Z', 'mae', 3],
+    ]);
+    expect(await app.scouterServer.scheduler.runRetention()).toBe(1);
+    const res = await app.inject({
+      method: 'GET',
+      url:
+        '/scouter/drift/custom?space=scouter&name=model&version=0.1.0&time_interval=FiveDays&max_data_points=1&drift_type=Custom' +
+        '&begin_custom_datetime=2025-10-01T00:00:00Z&end_custom_datetime=2025-11-25T00:00:00Z',
+      headers: { authorization: admin },
+    });
+    expect(res.json().metrics.mae.stats.map((s: { avg: number }) => s.avg)).toEqual([3, 2]);
+  });
+
   it('polls on its own when the scheduler is enabled and stops cleanly on close', async () => {
     await app.close();
     const uri = await backend.freshUri();

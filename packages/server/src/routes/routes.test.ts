@@ -519,6 +519,13 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       const res = await app.inject({ method: 'GET', url: '/scouter/nope' });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toEqual({ error: 'Route GET /scouter/nope not found' });
+      const wrong = await app.inject({
+        method: 'DELETE',
+        url: '/scouter/profile?x=1',
+        headers: { authorization: admin },
+      });
+      expect(wrong.statusCode).toBe(405);
+      expect(wrong.json()).toEqual({ error: 'Method DELETE is not allowed on /scouter/profile' });
     });
   });
 });
