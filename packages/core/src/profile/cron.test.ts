@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CommonCrons,
@@ -222,5 +223,49 @@ describe('cron edge cases', () => {
   it('rejects an invalid "after" date', () => {
     expect(() => nextCronRun('0 0 0 * * *', new Date(NaN))).toThrow(/valid Date/);
     expect(() => nextCronRun('0 0 0 * * *', '2025-01-01' as unknown as Date)).toThrow(/valid Date/);
+  });
+});
+
+describe('validateCron agrees with Scouter on every recorded expression', () => {
+  const recorded = JSON.parse(
+    readFileSync(new URL('../../test-fixtures/cron-acceptance.json', import.meta.url), 'utf8'),
+  ) as { accepted: Record<string, boolean> };
+  const entries = Object.entries(recorded.accepted);
+
+  it('covers both accepted and rejected expressions', () => {
+    expect(entries.filter(([, ok]) => ok).length).toBeGreaterThan(100);
+    expect(entries.filter(([, ok]) => !ok).length).toBeGreaterThan(500);
+  });
+
+  it('accepts exactly what the Python client (cron crate) accepts', () => {
+    const mismatches = entries.filter(([expr, ok]) => {
+      try {
+        validateCron(expr);
+        return !ok;
+      } catch (err) {
+        expect(err).toBeInstanceOf(InvalidCronError);
+        return ok;
+      }
+    });
+    expect(mismatches).toEqual([]);
+  });
+
+  it('computes a next run for every accepted expression without throwing', () => {
+    for (const [expr, ok] of entries) {
+      if (!ok) continue;
+      const next = nextCronRun(expr, at(START));
+      if (next !== null) expect(next.getTime()).toBeGreaterThan(at(START).getTime());
+    }
+  });
+
+  it('lets numbers and names absorb surrounding whitespace, as the cron crate does', () => {
+    expect(runs('0, 30 * * * * *', START, 2)).toEqual([
+      '2025-01-01T00:00:30.000Z',
+      '2025-01-01T00:01:00.000Z',
+    ]);
+    expect(nextCronRun('0 0 0 * * MON - FRI', at('2025-01-03T00:00:00Z'))?.toISOString()).toBe(
+      '2025-01-06T00:00:00.000Z',
+    );
+    expect(() => validateCron('* ,1 * * * * *')).toThrow(InvalidCronError);
   });
 });

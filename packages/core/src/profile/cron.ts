@@ -181,7 +181,9 @@ function compile(expr: string): CompiledCron {
       expr,
     );
   }
-  const parts = source === '' ? [] : source.split(/\s+/);
+  // The cron crate lets numbers and names absorb the whitespace around them, so `0, 1` and `1 - 5` are one field.
+  const normalized = source.replace(/(?<=[0-9A-Za-z])\s+(?=[,\-/])|(?<=[,\-/])\s+(?=[0-9A-Za-z])/g, '');
+  const parts = normalized === '' ? [] : normalized.split(/\s+/);
   if (parts.length !== 6 && parts.length !== 7) {
     const hint =
       parts.length === 5
