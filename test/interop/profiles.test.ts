@@ -96,7 +96,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('profiles: Python scouter-ml <-> @scouter-ts/core', () => {
+describe('profiles: Python scouter-ml <-> @scouter-ts/core', { timeout: 90_000 }, () => {
   it('a profile built by Drifter().create_drift_profile and saved with save_to_json loads in CustomDriftProfile.load with identical content', async (ctx) => {
     if (!env.ok) ctx.skip(skipMessage(env));
     const items = entries.map(([, spec], i) => ({ spec, path: join(dir, 'py', `profile-${i}`) }));
@@ -153,75 +153,79 @@ describe('profiles: Python scouter-ml <-> @scouter-ts/core', () => {
   });
 });
 
-describe("cron dialect: our validateCron/nextCronRun against the Python client's", () => {
-  const exprs = [
-    '*/5 * * * * *',
-    '*/2 * * * * *',
-    '1-10/3 * * * * *',
-    '0 0 12 * * MON-FRI',
-    '0 30 9 * * 2-6',
-    '0 0 0 * * 7',
-    '0 0 0 * * sun',
-    '0 0 0 * * Sun-Sat',
-    '0 0 0 1 jan *',
-    '0 15 10 ? * *',
-    '0 0 0 1 1 * 2030',
-    '0 0 0 * * * 1999',
-    '@daily',
-    '@hourly',
-    '@weekly',
-    '@monthly',
-    '@yearly',
-    // Rejected by Scouter (Python silently replaces them with EveryDay; we throw InvalidCronError).
-    '* * * * *',
-    '0 0 25 * * *',
-    '0 0 0 * * 0',
-    '0 0 0 * * 8',
-    '0 0 0 L * *',
-    '0 0 0 * * 1#2',
-    '0 0 0 * * 7-1',
-    '',
-  ];
+describe(
+  "cron dialect: our validateCron/nextCronRun against the Python client's",
+  { timeout: 90_000 },
+  () => {
+    const exprs = [
+      '*/5 * * * * *',
+      '*/2 * * * * *',
+      '1-10/3 * * * * *',
+      '0 0 12 * * MON-FRI',
+      '0 30 9 * * 2-6',
+      '0 0 0 * * 7',
+      '0 0 0 * * sun',
+      '0 0 0 * * Sun-Sat',
+      '0 0 0 1 jan *',
+      '0 15 10 ? * *',
+      '0 0 0 1 1 * 2030',
+      '0 0 0 * * * 1999',
+      '@daily',
+      '@hourly',
+      '@weekly',
+      '@monthly',
+      '@yearly',
+      // Rejected by Scouter (Python silently replaces them with EveryDay; we throw InvalidCronError).
+      '* * * * *',
+      '0 0 25 * * *',
+      '0 0 0 * * 0',
+      '0 0 0 * * 8',
+      '0 0 0 L * *',
+      '0 0 0 * * 1#2',
+      '0 0 0 * * 7-1',
+      '',
+    ];
 
-  interface CronResult {
-    kept: Record<string, boolean>;
-    every_day: string;
-    common: Record<string, { cron: string; before: string; next: string; after: string }>;
-  }
-
-  it('accepts exactly the schedules Scouter accepts; rejects the others instead of silently using EveryDay', async (ctx) => {
-    if (!env.ok) ctx.skip(skipMessage(env));
-    const py = await runPython<CronResult>('cron_dialect', { exprs });
-    const ours = Object.fromEntries(
-      exprs.map((expr) => {
-        try {
-          validateCron(expr);
-          return [expr, true];
-        } catch (err) {
-          expect(err).toBeInstanceOf(InvalidCronError);
-          return [expr, false];
-        }
-      }),
-    );
-    expect(ours).toStrictEqual(py.kept);
-    expect(Object.values(py.kept).filter((kept) => !kept)).toHaveLength(8);
-    for (const expr of exprs.filter((e) => !py.kept[e])) {
-      expect(() => new CustomMetricAlertConfig({ schedule: expr }), expr).toThrow(InvalidCronError);
+    interface CronResult {
+      kept: Record<string, boolean>;
+      every_day: string;
+      common: Record<string, { cron: string; before: string; next: string; after: string }>;
     }
-    expect(new CustomMetricAlertConfig().schedule).toBe(py.every_day);
-  });
 
-  it('CommonCrons strings and next fire times are the ones CommonCrons.get_next() computes', async (ctx) => {
-    if (!env.ok) ctx.skip(skipMessage(env));
-    const py = await runPython<CronResult>('cron_dialect', { exprs: [] });
-    expect(Object.keys(py.common).sort()).toStrictEqual(Object.keys(CommonCrons).sort());
-    for (const [member, { cron, before, next, after }] of Object.entries(py.common)) {
-      expect(CommonCrons[member as keyof typeof CommonCrons], member).toBe(cron);
-      // Python read the clock itself between `before` and `after`; a boundary may fall in between.
-      const candidates = [nextCronRun(cron, new Date(before)), nextCronRun(cron, new Date(after))].map((d) =>
-        d?.toISOString().replace('.000Z', 'Z'),
+    it('accepts exactly the schedules Scouter accepts; rejects the others instead of silently using EveryDay', async (ctx) => {
+      if (!env.ok) ctx.skip(skipMessage(env));
+      const py = await runPython<CronResult>('cron_dialect', { exprs });
+      const ours = Object.fromEntries(
+        exprs.map((expr) => {
+          try {
+            validateCron(expr);
+            return [expr, true];
+          } catch (err) {
+            expect(err).toBeInstanceOf(InvalidCronError);
+            return [expr, false];
+          }
+        }),
       );
-      expect(candidates, member).toContain(next);
-    }
-  });
-});
+      expect(ours).toStrictEqual(py.kept);
+      expect(Object.values(py.kept).filter((kept) => !kept)).toHaveLength(8);
+      for (const expr of exprs.filter((e) => !py.kept[e])) {
+        expect(() => new CustomMetricAlertConfig({ schedule: expr }), expr).toThrow(InvalidCronError);
+      }
+      expect(new CustomMetricAlertConfig().schedule).toBe(py.every_day);
+    });
+
+    it('CommonCrons strings and next fire times are the ones CommonCrons.get_next() computes', async (ctx) => {
+      if (!env.ok) ctx.skip(skipMessage(env));
+      const py = await runPython<CronResult>('cron_dialect', { exprs: [] });
+      expect(Object.keys(py.common).sort()).toStrictEqual(Object.keys(CommonCrons).sort());
+      for (const [member, { cron, before, next, after }] of Object.entries(py.common)) {
+        expect(CommonCrons[member as keyof typeof CommonCrons], member).toBe(cron);
+        // Python read the clock itself between `before` and `after`; a boundary may fall in between.
+        const candidates = [nextCronRun(cron, new Date(before)), nextCronRun(cron, new Date(after))].map(
+          (d) => d?.toISOString().replace('.000Z', 'Z'),
+        );
+        expect(candidates, member).toContain(next);
+      }
+    });
+  },
+);

@@ -92,7 +92,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('Python ScouterClient + ScouterQueue -> scouter-ts server', () => {
+describe('Python ScouterClient + ScouterQueue -> scouter-ts server', { timeout: 90_000 }, () => {
   let sent: PySent;
 
   it('register_profile(set_active=True), ScouterQueue.from_path(HttpConfig) inserts and shutdown() reach the server', async (ctx) => {
@@ -174,7 +174,7 @@ describe('Python ScouterClient + ScouterQueue -> scouter-ts server', () => {
     await waitFor(
       'the drift job of interop/python-client',
       async () => {
-        await server.app.scouter.scheduler.runDueJobs();
+        await server.app.scouterServer.scheduler.runDueJobs();
         return (
           (await client.getAlerts({ space: 'interop', name: 'python-client', version: '1.0.0' })).length > 0
         );
@@ -228,6 +228,28 @@ describe('Python ScouterClient + ScouterQueue -> scouter-ts server', () => {
     expect(py.alerts.map((a) => [a.id, Date.parse(a.created_at)])).toStrictEqual(
       ours.map((a) => [a.id, a.createdAt.getTime()]),
     );
+    // limit and limit_datetime, as Python encodes them.
+    const newest = Math.max(...py.alerts.map((a) => Date.parse(a.created_at)));
+    const query = {
+      server_uri: server.serverUri,
+      ...auth,
+      space: 'interop',
+      name: 'python-client',
+      version: '1.0.0',
+    };
+    const limited = await runPython<{ alerts: PyAlert[] }>('get_alerts', { ...query, limit: 1 });
+    expect(limited.alerts.map((a) => a.id)).toStrictEqual([py.alerts[0]!.id]);
+    const since = (ms: number) => new Date(ms).toISOString();
+    const later = await runPython<{ alerts: PyAlert[] }>('get_alerts', {
+      ...query,
+      limit_datetime: since(newest + 1),
+    });
+    expect(later.alerts).toStrictEqual([]);
+    const earlier = await runPython<{ alerts: PyAlert[] }>('get_alerts', {
+      ...query,
+      limit_datetime: since(newest - 60_000),
+    });
+    expect(earlier.alerts.map((a) => a.id).sort()).toStrictEqual(py.alerts.map((a) => a.id).sort());
     // And the Console dispatcher reported the drift.
     expect(server.consoleOutput.join('')).toContain('Drift detected for interop/python-client/1.0.0!');
   });

@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { createServer, type ServerOptions } from '@scouter-ts/server';
+import { createServer, type ScouterServer, type ServerOptions } from '@scouter-ts/server';
 
 /** A real scouter-server (SQLite in a temp dir) listening on 127.0.0.1:0, plus what its Console dispatcher wrote. */
 export interface RunningServer {
-  app: FastifyInstance;
+  app: ScouterServer;
   serverUri: string;
   dir: string;
   consoleOutput: string[];

@@ -54,7 +54,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('scouter-ts ScouterQueue -> scouter-ts server -> Python ScouterClient', () => {
+describe('scouter-ts ScouterQueue -> scouter-ts server -> Python ScouterClient', { timeout: 90_000 }, () => {
   it('records sent by our queue are read by get_binned_drift with the same values as our client reads', async (ctx) => {
     if (!env.ok) ctx.skip(skipMessage(env));
     const profile = buildTsProfile(spec);
