@@ -99,9 +99,8 @@ export class Outbox {
     return this.#batches.size;
   }
 
-  /** Adds one serialised batch; evicts the oldest waiting batches if it does not fit. Never sends inline. */
-  enqueue(body: string, records: number): void {
-    const bytes = Buffer.byteLength(body);
+  /** Adds one serialised batch of `bytes` UTF-8 bytes; evicts the oldest waiting batches if it does not fit. Never sends inline. */
+  enqueue(body: string, records: number, bytes: number): void {
     const o = this.#o;
     while (this.#records + records > o.maxBufferedRecords || this.#bytes + bytes > o.maxBufferedBytes) {
       const victim = this.#oldestWaiting();

@@ -135,6 +135,25 @@ describe('ScouterQueue batching (Scouter custom queue semantics)', () => {
     ]);
   });
 
+  it('keeps timestamps exact across a second boundary and counts UTF-8 bytes of non-ASCII names', async () => {
+    const mock = new MockConfig();
+    const queue = await make({ a: profile(1, ['précision']) }, mock, {
+      now: () => Date.UTC(2025, 10, 24, 16, 33, 58, 999),
+    });
+    for (let i = 0; i < 1001; i++) queue.insert('a', { PRÉCISION: i });
+    const buffered = queue.stats().bufferedBytes;
+    await queue.flush();
+    expect(buffered).toBe(mock.bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0));
+    expect(buffered).toBeGreaterThan(mock.bodies.reduce((sum, body) => sum + body.length, 0));
+    const stamps = mock.records.map((r) => r.created_at);
+    expect(new Set(stamps).size).toBe(1001);
+    expect([stamps[0], stamps[999], stamps[1000]]).toEqual([
+      '2025-11-24T16:33:58.999000Z',
+      '2025-11-24T16:33:58.999999Z',
+      '2025-11-24T16:33:59.000000Z',
+    ]);
+  });
+
   it('accepts Metrics, Metric[] and plain objects, lower-casing names', async () => {
     const mock = new MockConfig();
     const queue = await make({ a: profile(3, ['mae']) }, mock);

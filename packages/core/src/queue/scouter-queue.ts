@@ -212,7 +212,7 @@ export class ScouterQueue {
         this.#lastMicros = start + count - 1;
         return start;
       },
-      enqueue: (body, records) => outbox.enqueue(body, records),
+      enqueue: (body, records, bytes) => outbox.enqueue(body, records, bytes),
       warnOnce: (key, obj, msg) => {
         if (this.#warned.has(key) || this.#warned.size >= MAX_WARNED_KEYS) return;
         this.#warned.add(key);
