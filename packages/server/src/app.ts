@@ -125,8 +125,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
     }
   });
   app.addHook('onClose', async () => {
-    await scheduler.stop();
-    await dispatcher.stop();
+    await Promise.all([scheduler.stop(), dispatcher.stop()]);
     if (ownsStorage) await storage.close();
   });
   return app as ScouterServer;

@@ -10,6 +10,14 @@ export function fromMicros(micros: number): Date {
   return new Date(Math.floor(micros / 1000));
 }
 
+/** Largest timestamp both backends store exactly: microseconds stay a safe integer (years 1685 to 2255). */
+export function isStorableMicros(micros: number | null): micros is number {
+  return micros !== null && Number.isSafeInteger(micros);
+}
+
+/** Largest value of Scouter's `i32` query fields and Postgres `integer` ids. */
+export const MAX_I32 = 2_147_483_647;
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /**

@@ -4,7 +4,7 @@ import { driftAlertRequestQuery, updateAlertStatusJson, tryParseTimestampMicros 
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import type { AlertRow } from '../storage/types.js';
-import { formatAutoSi } from '../time.js';
+import { MAX_I32, formatAutoSi, isStorableMicros } from '../time.js';
 import { parseBody, parseQuery } from './parse.js';
 
 /** One alert as Scouter's JSON (field order as Rust writes it). */
@@ -28,7 +28,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ServerContext): v
     let limitDatetimeMicros: number | undefined;
     if (query.limit_datetime !== undefined) {
       const micros = tryParseTimestampMicros(query.limit_datetime);
-      if (micros === null) {
+      if (!isStorableMicros(micros)) {
         throw new HttpError(
           400,
           `Failed to deserialize query string: limit_datetime: not an RFC 3339 timestamp`,
@@ -36,8 +36,8 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ServerContext): v
       }
       limitDatetimeMicros = micros;
     }
-    if (query.limit !== undefined && query.limit < 0) {
-      throw new HttpError(400, 'Failed to deserialize query string: limit: must not be negative');
+    if (query.limit !== undefined && (query.limit < 0 || query.limit > MAX_I32)) {
+      throw new HttpError(400, `Failed to deserialize query string: limit: must be from 0 to ${MAX_I32}`);
     }
     const rows = await ctx.storage.getAlerts({
       space: query.space,
@@ -52,7 +52,10 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ServerContext): v
 
   app.put('/scouter/alerts', { onRequest: ctx.protect }, async (request) => {
     const body = parseBody(request, updateAlertStatusJson);
-    const row = await ctx.storage.updateAlertActive(body.id, body.active);
+    const row =
+      body.id < -MAX_I32 - 1 || body.id > MAX_I32
+        ? null
+        : await ctx.storage.updateAlertActive(body.id, body.active);
     if (!row) throw new HttpError(404, `Alert ${body.id} not found`);
     if (row.active !== body.active) {
       throw new HttpError(400, `Failed to update drift alert status: active is ${row.active}`);

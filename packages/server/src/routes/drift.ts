@@ -6,7 +6,7 @@ import { userOf } from '../context.js';
 import type { ServerContext } from '../context.js';
 import { HttpError, permissionDenied } from '../errors.js';
 import type { BinnedRow } from '../storage/types.js';
-import { formatAutoSi, toMicros } from '../time.js';
+import { MAX_I32, formatAutoSi, isStorableMicros, toMicros } from '../time.js';
 import { parseQuery } from './parse.js';
 
 interface BinnedMetric {
@@ -41,7 +41,7 @@ export function toBinnedMetrics(rows: BinnedRow[]): { metrics: Record<string, Bi
 
 function timestamp(name: string, text: string): number {
   const micros = tryParseTimestampMicros(text);
-  if (micros === null) {
+  if (!isStorableMicros(micros)) {
     throw new HttpError(
       400,
       `Failed to deserialize query string: ${name}: ${JSON.stringify(text)} is not RFC 3339`,
@@ -54,8 +54,8 @@ export function registerDriftRoutes(app: FastifyInstance, ctx: ServerContext): v
   app.get('/scouter/drift/custom', { onRequest: ctx.protect }, async (request) => {
     const query = parseQuery(request, driftRequestQuery);
     if (!hasReadPermission(userOf(request), query.space)) throw permissionDenied();
-    if (query.max_data_points <= 0) {
-      throw new HttpError(400, 'max_data_points must be a positive integer');
+    if (query.max_data_points <= 0 || query.max_data_points > MAX_I32) {
+      throw new HttpError(400, `max_data_points must be an integer from 1 to ${MAX_I32}`);
     }
     const intervalMicros = timeIntervalMinutes(query.time_interval) * 60_000_000;
     const binWidthMicros = Math.max(1, Math.round(intervalMicros / query.max_data_points));

@@ -6,6 +6,7 @@ import { userOf } from '../context.js';
 import type { ServerContext } from '../context.js';
 import { HttpError, permissionDenied } from '../errors.js';
 import type { CustomRecordRow } from '../storage/types.js';
+import { isStorableMicros } from '../time.js';
 import { parseBody, requireJson } from './parse.js';
 
 const UNPROCESSABLE = 'Failed to deserialize the JSON body into the target type';
@@ -36,10 +37,10 @@ async function ingest(request: FastifyRequest, ctx: ServerContext): Promise<void
   if (!hasWritePermission(userOf(request), first)) throw permissionDenied();
   const rows: CustomRecordRow[] = body.records.map(({ Custom: r }, i) => {
     const createdAtMicros = tryParseTimestampMicros(r.created_at);
-    if (createdAtMicros === null) {
+    if (!isStorableMicros(createdAtMicros)) {
       throw new HttpError(
         422,
-        `${UNPROCESSABLE}: records.${i}.Custom.created_at: ${JSON.stringify(r.created_at)} is not an RFC 3339 timestamp with an offset`,
+        `${UNPROCESSABLE}: records.${i}.Custom.created_at: ${JSON.stringify(r.created_at)} is not an RFC 3339 timestamp with an offset between the years 1700 and 2250`,
       );
     }
     if (!Number.isFinite(r.value)) {

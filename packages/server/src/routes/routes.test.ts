@@ -104,6 +104,20 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
         401,
         { error: 'Unauthorized', message: 'Invalid token format' },
       ]);
+      const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(
+        JSON.stringify({
+          sub: 'admin',
+          exp: 4102444800,
+          permissions: [],
+          group_permissions: ['admin'],
+          salt: 'x',
+        }),
+      ).toString('base64url')}.`;
+      res = await get('/scouter/alerts?name=m&space=s&version=1', `Bearer ${unsigned}`);
+      expect([res.statusCode, res.json()]).toEqual([
+        401,
+        { error: 'Unauthorized', message: 'Invalid token format' },
+      ]);
       res = await get('/scouter/alerts?name=m&space=s&version=1', admin.replace('Bearer ', 'bearer '));
       expect(res.statusCode).toBe(401);
     });
@@ -435,6 +449,10 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       let res = await get(`${base}&time_interval=OneHour&max_data_points=0`);
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatch(/max_data_points/);
+      res = await get(`${base}&time_interval=OneHour&max_data_points=99999999999`);
+      expect(res.statusCode).toBe(400);
+      res = await get(`${base}&time_interval=OneHour&max_data_points=10&max_data_points=11`);
+      expect(res.statusCode).toBe(400);
       res = await get(`${base}&time_interval=Forever&max_data_points=10`);
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatch(/time_interval/);
@@ -457,6 +475,11 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       });
       expect(res.statusCode).toBe(422);
       expect(res.json().error).toMatch(/value/);
+      res = await post('/scouter/message', { records: [record('2400-01-01T00:00:00Z', 'mae', 1)] });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error).toMatch(/created_at/);
+      res = await post('/scouter/message', { records: [record('1900-01-01T00:00:00.5+01:00', 'mae', 1)] });
+      expect(res.statusCode).toBe(200);
       res = await post('/scouter/message', { nope: [] });
       expect(res.statusCode).toBe(422);
       expect(res.json().error).toMatch(/records/);
@@ -507,6 +530,10 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       expect(res.json().alerts.map((a: { entity_name: string }) => a.entity_name)).toEqual(['m3', 'm2']);
       res = await put('/scouter/alerts', { id: 999_999, active: false, space: 'scouter' });
       expect(res.statusCode).toBe(404);
+      res = await put('/scouter/alerts', { id: 2 ** 40, active: false, space: 'scouter' });
+      expect(res.statusCode).toBe(404);
+      res = await get('/scouter/alerts?name=model&space=scouter&version=0.1.0&limit=99999999999');
+      expect(res.statusCode).toBe(400);
       res = await put('/scouter/alerts', { id: 'one', active: false, space: 'scouter' });
       expect(res.statusCode).toBe(422);
       expect(res.json().error).toMatch(/id/);
