@@ -22,7 +22,14 @@ export function describeZodIssue(issue: z.core.$ZodIssue): string {
 /** One line per zod issue: `  - path: message`. */
 export function formatZodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
   return error.issues
-    .map((issue) => `  - ${formatIssuePath([...prefix, ...issue.path])}: ${describeZodIssue(issue)}`)
+    .flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map(
+            (key) =>
+              `  - ${formatIssuePath([...prefix, ...issue.path, key])}: unknown option (check the spelling)`,
+          )
+        : [`  - ${formatIssuePath([...prefix, ...issue.path])}: ${describeZodIssue(issue)}`],
+    )
     .join('\n');
 }
 

@@ -13,7 +13,7 @@ import {
 } from './dispatch.js';
 
 /** Options of `CustomMetricAlertConfig`. */
-export const customMetricAlertConfigOptionsSchema = z.object({
+export const customMetricAlertConfigOptionsSchema = z.strictObject({
   /** Cron schedule of the server's drift check (Scouter dialect, UTC), or a `CommonCrons` member. Default `CommonCrons.EveryDay`. */
   schedule: z
     .string({

@@ -237,3 +237,32 @@ describe('CustomMetricDriftConfig', () => {
     expect(c.space).toBe('s');
   });
 });
+
+describe('option typos', () => {
+  it('are rejected, naming the unknown option', () => {
+    const err = optionsError(
+      () =>
+        new CustomMetric({
+          name: 'mae',
+          value: 1,
+          alertThreshold: 'Above',
+          alertThresholdvalue: 0.5,
+        } as unknown as {
+          name: string;
+          value: number;
+          alertThreshold: 'Above';
+        }),
+    );
+    expect(err.message).toContain('  - alertThresholdvalue: unknown option (check the spelling)');
+    expect(
+      optionsError(() => new CustomMetricDriftConfig({ sampelSize: 5 } as unknown as { sampleSize: number }))
+        .message,
+    ).toContain('sampelSize: unknown option');
+    optionsError(
+      () => new CustomMetricAlertConfig({ scedule: '0 0 0 * * *' } as unknown as { schedule: string }),
+    );
+    optionsError(
+      () => new SlackDispatchConfig({ channel: 'x', chanel: 'y' } as unknown as { channel: string }),
+    );
+  });
+});

@@ -16,7 +16,7 @@ const thresholdValueSchema = z
   .default(null);
 
 /** Options of `CustomMetricAlertCondition`. */
-export const customMetricAlertConditionOptionsSchema = z.object({
+export const customMetricAlertConditionOptionsSchema = z.strictObject({
   /** Direction of the check. */
   alertThreshold: thresholdSchema,
   /** Absolute margin around the baseline; null compares strictly against the baseline. Default null. */
@@ -58,7 +58,7 @@ export class CustomMetricAlertCondition {
 }
 
 /** Options of `CustomMetric`. */
-export const customMetricOptionsSchema = z.object({
+export const customMetricOptionsSchema = z.strictObject({
   /** Metric name; lower-cased. */
   name: z
     .string({ error: () => 'must be a string, e.g. "mae"' })

@@ -18,7 +18,7 @@ export const OpsGeniePriority = { P1: 'P1', P2: 'P2', P3: 'P3', P4: 'P4', P5: 'P
 export type OpsGeniePriority = (typeof OpsGeniePriority)[keyof typeof OpsGeniePriority];
 
 /** Options of `ConsoleDispatchConfig`. */
-export const consoleDispatchConfigOptionsSchema = z.object({
+export const consoleDispatchConfigOptionsSchema = z.strictObject({
   /** Written to the wire as `enabled`; the server never reads it. Default true. */
   enabled: z.boolean({ error: () => 'must be a boolean' }).default(true),
 });
@@ -43,7 +43,7 @@ export class ConsoleDispatchConfig {
 }
 
 /** Options of `SlackDispatchConfig`. */
-export const slackDispatchConfigOptionsSchema = z.object({
+export const slackDispatchConfigOptionsSchema = z.strictObject({
   /** Slack channel the server posts alerts to, e.g. `"ml-alerts"`. Required. */
   channel: z
     .string({ error: () => 'must be a Slack channel name, e.g. "ml-alerts"' })
@@ -72,7 +72,7 @@ export class SlackDispatchConfig {
 }
 
 /** Options of `OpsGenieDispatchConfig`. */
-export const opsGenieDispatchConfigOptionsSchema = z.object({
+export const opsGenieDispatchConfigOptionsSchema = z.strictObject({
   /** OpsGenie team, e.g. `"ml-team"`. Required. */
   team: z
     .string({ error: () => 'must be an OpsGenie team name, e.g. "ml-team"' })

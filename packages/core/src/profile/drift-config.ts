@@ -30,7 +30,7 @@ const alertConfigSchema = z.custom<CustomMetricAlertConfig>((v) => v instanceof 
 });
 
 /** Options of `CustomMetricDriftConfig`. */
-export const customMetricDriftConfigOptionsSchema = z.object({
+export const customMetricDriftConfigOptionsSchema = z.strictObject({
   /** Model space (namespace / team). Default `"__missing__"`, as Scouter. */
   space: identityString('space', 'scouter').default('__missing__'),
   /** Model name. Default `"__missing__"`, as Scouter. */
@@ -50,7 +50,7 @@ export const customMetricDriftConfigOptionsSchema = z.object({
 /** Input of `new CustomMetricDriftConfig(...)`. */
 export type CustomMetricDriftConfigOptions = z.input<typeof customMetricDriftConfigOptionsSchema>;
 
-const updateArgsSchema = z.object({
+const updateArgsSchema = z.strictObject({
   space: identityString('space', 'scouter').optional(),
   name: identityString('name', 'model').optional(),
   version: versionSchema.optional(),
