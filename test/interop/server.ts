@@ -10,6 +10,8 @@ export interface RunningServer {
   serverUri: string;
   dir: string;
   consoleOutput: string[];
+  /** Every `POST /scouter/message` the server answered: the parsed body and the status code. */
+  messages: { body: unknown; status: number }[];
   close(): Promise<void>;
 }
 
@@ -22,6 +24,12 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Runn
     consoleWrite: (text) => consoleOutput.push(text),
     ...options,
   });
+  const messages: RunningServer['messages'] = [];
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method === 'POST' && request.url === '/scouter/message') {
+      messages.push({ body: request.body, status: reply.statusCode });
+    }
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
@@ -29,6 +37,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Runn
     serverUri: `http://127.0.0.1:${port}`,
     dir,
     consoleOutput,
+    messages,
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

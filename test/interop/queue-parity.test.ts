@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Metrics, MockTransport, ScouterQueue, type CustomMetricServerRecordJson } from '@scouter-ts/core';
+import { buildTsProfile } from './profile-spec.js';
+import { requirePython, runPython, skipMessage, type PythonEnv } from './python.js';
+import { startTestServer, type RunningServer } from './server.js';
+
+/**
+ * Scouter's queue (Rust, through Python) and ours get the same inserts: they must cut the same batches and send the
+ * same per-metric means. Python's real request bodies go to our server, which must accept every one of them.
+ */
+
+const auth = { username: 'admin', password: 'admin' };
+let env: PythonEnv;
+let server: RunningServer | undefined;
+
+beforeAll(async () => {
+  env = await requirePython();
+}, 300_000);
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+// sample_size 3. Metrics missing from some inserts, names the profile does not know, an upper-case name,
+// a batch made only of unknown names, and a partial batch left for shutdown().
+const inserts: Record<string, number>[] = [
+  { mae: 1, accuracy: 0.5 },
+  { mae: 2 },
+  { accuracy: 0.7, unknown: 1 },
+  { unknown: 5 },
+  { unknown: 6 },
+  { unknown: 7 },
+  { mae: 0.1, accuracy: 0.2 },
+  { mae: 0.2, accuracy: 0.4 },
+  { MAE: 0.3, accuracy: 0.1 },
+  { MAE: 10 },
+];
+
+type Batch = [metric: string, value: number][];
+const summarize = (records: CustomMetricServerRecordJson[]): Batch =>
+  records.map((r): [string, number] => [r.metric, r.value]).sort((a, b) => a[0].localeCompare(b[0]));
+
+describe("queue parity with Scouter's queue", { timeout: 90_000 }, () => {
+  it('the same inserts give the same batches and means; our server accepts every body Python sends', async (ctx) => {
+    if (!env.ok) ctx.skip(skipMessage(env));
+    server = await startTestServer({ schedulerEnabled: false });
+    const profile = buildTsProfile({
+      space: 'interop',
+      name: 'queue-parity',
+      version: '1.0.0',
+      sample_size: 3,
+      metrics: [
+        { name: 'mae', value: 1, threshold: 'Above', threshold_value: 0.1 },
+        { name: 'accuracy', value: 0.9, threshold: 'Below', threshold_value: 0.1 },
+      ],
+    });
+    const path = profile.save(join(server.dir, 'parity-profile'));
+
+    await runPython('queue_send', { server_uri: server.serverUri, ...auth, path, inserts });
+    expect(server.messages.map((m) => m.status)).toStrictEqual(server.messages.map(() => 200));
+    const pyRecords = server.messages.map((m) =>
+      (m.body as { records: { Custom: CustomMetricServerRecordJson }[] }).records.map((r) => r.Custom),
+    );
+    const python = pyRecords.map(summarize);
+    // What Scouter's queue sent: batch means, one record per metric seen, and an empty batch for the unknown-only one.
+    expect(python).toStrictEqual([
+      [
+        ['accuracy', (0.5 + 0.7) / 2],
+        ['mae', (1 + 2) / 2],
+      ],
+      [],
+      [
+        ['accuracy', (0.2 + 0.4 + 0.1) / 3],
+        ['mae', (0.1 + 0.2 + 0.3) / 3],
+      ],
+      [['mae', 10]],
+    ]);
+    for (const record of pyRecords.flat()) {
+      expect(record).toMatchObject({ space: 'interop', name: 'queue-parity', version: '1.0.0' });
+      expect(record.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    }
+
+    const mock = new MockTransport();
+    const warnings: object[] = [];
+    const queue = await ScouterQueue.fromPath({ a: path }, mock, {
+      flushIntervalMs: 600_000,
+      logger: { warn: (obj) => warnings.push(obj), error: (obj) => warnings.push(obj) },
+    });
+    for (const values of inserts) queue.get('a').insert(new Metrics(values));
+    await queue.shutdown({ timeoutMs: 5_000 });
+    // Same batches and the same means (in JavaScript arithmetic); we do not send the empty batch.
+    expect(mock.batches.map((b) => summarize(b.records.map((r) => r.Custom)))).toStrictEqual(
+      python.filter((b) => b.length > 0),
+    );
+    for (const record of mock.records) {
+      expect(record).toMatchObject({ space: 'interop', name: 'queue-parity', version: '1.0.0' });
+      expect(record.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    }
+    // Unlike Scouter, every record of a batch has its own microsecond (Scouter's UNIQUE key ignores the metric).
+    for (const batch of mock.batches) {
+      const stamps = batch.records.map((r) => r.Custom.created_at);
+      expect(new Set(stamps).size).toBe(stamps.length);
+    }
+  });
+});
