@@ -422,6 +422,35 @@ describe('ScouterQueue delivery', () => {
     expect(queue.stats().dropped.bufferFull).toBe(150);
   });
 
+  it('runs at most `concurrency` publishes at once', async () => {
+    const gated = gatedTransport();
+    const queue = await make({ a: profile(1, ['mae']) }, gated.transport, { concurrency: 2 });
+    for (let i = 0; i < 5; i++) queue.insert('a', { mae: i });
+    await vi.waitFor(() => expect(gated.gates.length).toBe(2));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gated.gates).toHaveLength(2);
+    const flushed = queue.flush();
+    for (let i = 0; i < 5; i++) {
+      await vi.waitFor(() => expect(gated.gates.length).toBe(Math.min(5, i + 2)));
+      gated.gates[i]!.release();
+    }
+    expect(await flushed).toEqual({ sent: 5, dropped: 0, pending: 0 });
+  });
+
+  it('keeps no timer that holds the process open while idle or retrying', async () => {
+    const refTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = refTimers();
+    const mock = new MockConfig({ failWith: new ScouterNetworkError('down') });
+    const queue = await make({ a: profile(1, ['mae']) }, mock, {
+      retryBaseMs: 60_000,
+      random: () => 1,
+      logger: recordingLogger().logger,
+    });
+    queue.insert('a', { mae: 1 });
+    await vi.waitFor(() => expect(queue.stats().retries).toBe(1));
+    expect(refTimers()).toBe(before);
+  });
+
   it('flush() waits only for what was cut before the call', async () => {
     const gated = gatedTransport();
     const queue = await make({ a: profile(1, ['mae']) }, gated.transport, { concurrency: 4 });
