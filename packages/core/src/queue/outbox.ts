@@ -102,18 +102,18 @@ export class Outbox {
   /** Adds one serialised batch of `bytes` UTF-8 bytes; evicts the oldest waiting batches if it does not fit. Never sends inline. */
   enqueue(body: string, records: number, bytes: number): void {
     const o = this.#o;
+    if (records > o.maxBufferedRecords || bytes > o.maxBufferedBytes) {
+      this.#dropNew(records, bytes, 'scouter-ts: batch larger than the whole outgoing buffer, dropped');
+      return;
+    }
     while (this.#records + records > o.maxBufferedRecords || this.#bytes + bytes > o.maxBufferedBytes) {
       const victim = this.#oldestWaiting();
       if (victim === undefined) {
-        if (!this.#overflowing) {
-          this.#overflowing = true;
-          this.#o.logger.warn(
-            { records, bufferedRecords: this.#records, bufferedBytes: this.#bytes },
-            'scouter-ts: outgoing buffer full of batches in flight, new batch dropped (logged once until a delivery succeeds)',
-          );
-        }
-        this.#o.counters.dropped.bufferFull += records;
-        for (const waiter of this.#waiters) if (waiter.maxSeq === Infinity) waiter.dropped += records;
+        this.#dropNew(
+          records,
+          bytes,
+          'scouter-ts: outgoing buffer full of batches in flight, new batch dropped',
+        );
         return;
       }
       this.#drop(victim, 'bufferFull');
@@ -199,6 +199,18 @@ export class Outbox {
     this.#bytes = 0;
     this.#o.counters.dropped.shutdownTimeout += abandoned;
     return abandoned;
+  }
+
+  #dropNew(records: number, bytes: number, msg: string): void {
+    if (!this.#overflowing) {
+      this.#overflowing = true;
+      this.#o.logger.warn(
+        { records, bytes, bufferedRecords: this.#records, bufferedBytes: this.#bytes },
+        `${msg} (logged once until a delivery succeeds)`,
+      );
+    }
+    this.#o.counters.dropped.bufferFull += records;
+    for (const waiter of this.#waiters) if (waiter.maxSeq === Infinity) waiter.dropped += records;
   }
 
   #oldestWaiting(): Batch | undefined {

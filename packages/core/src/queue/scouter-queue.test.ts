@@ -379,6 +379,29 @@ describe('ScouterQueue delivery', () => {
     expect(calls.filter((c) => c.level === 'warn')).toHaveLength(1);
   });
 
+  it('drops a batch larger than the whole buffer without evicting the others', async () => {
+    const gated = gatedTransport();
+    const queue = await make(
+      { small: profile(1, ['mae']), wide: profile(1, ['m1', 'm2', 'm3']) },
+      gated.transport,
+      {
+        concurrency: 1,
+        maxBufferedRecords: 2,
+        logger: recordingLogger().logger,
+      },
+    );
+    queue.insert('small', { mae: 1 });
+    queue.insert('small', { mae: 2 });
+    const flushed = queue.flush();
+    queue.insert('wide', { m1: 1, m2: 2, m3: 3 });
+    expect(queue.stats()).toMatchObject({ bufferedRecords: 2, dropped: { bufferFull: 3 } });
+    await vi.waitFor(() => expect(gated.gates.length).toBe(1));
+    gated.gates[0]!.release();
+    await vi.waitFor(() => expect(gated.gates.length).toBe(2));
+    gated.gates[1]!.release();
+    expect(await flushed).toEqual({ sent: 2, dropped: 0, pending: 0 });
+  });
+
   it('bounds the buffer by bytes too', async () => {
     const gated = gatedTransport();
     const queue = await make({ a: profile(1, ['mae', 'mape']) }, gated.transport, {
