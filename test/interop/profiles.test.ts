@@ -68,6 +68,17 @@ const cases: Record<string, ProfileSpec> = {
     ],
   },
 };
+cases['non-ASCII metric names, lower-cased the same way as Rust (final sigma, dotted I, titlecase digraph)'] =
+  {
+    space: 'interop',
+    name: 'unicode',
+    metrics: [
+      { name: 'Précision', value: 0.9, threshold: 'Below', threshold_value: 0.05 },
+      { name: 'ΟΔΟΣ', value: 2, threshold: 'Above', threshold_value: 1 },
+      { name: 'İstanbul_ms', value: 3, threshold: 'Outside', threshold_value: null },
+      { name: 'ǅ latency', value: 4, threshold: 'Outside', threshold_value: 0.5 },
+    ],
+  };
 for (const member of Object.keys(CommonCrons) as (keyof typeof CommonCrons)[]) {
   cases[`CommonCrons.${member}`] = {
     space: 'interop',
