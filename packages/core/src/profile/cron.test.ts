@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { cronFieldValues } from './cron.js';
 import {
   CommonCrons,
   CustomMetricAlertConfig,
@@ -267,5 +268,76 @@ describe('validateCron agrees with Scouter on every recorded expression', () => 
       '2025-01-06T00:00:00.000Z',
     );
     expect(() => validateCron('* ,1 * * * * *')).toThrow(InvalidCronError);
+  });
+});
+
+describe('nextCronRun agrees with a brute-force reading of the same fields', () => {
+  const DAY = 86_400_000;
+  /** Day by day, then hour/minute/second: slow but independent of croner. */
+  function bruteForceNext(expr: string, after: Date): Date | null {
+    const [secs, mins, hours, doms, months, dows, years] = cronFieldValues(expr) as number[][];
+    const first = Math.floor(after.getTime() / 1000) * 1000 + 1000;
+    const firstDay = Math.floor(first / DAY) * DAY;
+    for (let day = firstDay; ; day += DAY) {
+      const d = new Date(day);
+      if (d.getUTCFullYear() > 2100) return null;
+      if (
+        !years!.includes(d.getUTCFullYear()) ||
+        !months!.includes(d.getUTCMonth() + 1) ||
+        !doms!.includes(d.getUTCDate()) ||
+        !dows!.includes(d.getUTCDay() + 1)
+      ) {
+        continue;
+      }
+      for (const h of hours!) {
+        for (const m of mins!) {
+          for (const s of secs!) {
+            const t = day + h * 3_600_000 + m * 60_000 + s * 1000;
+            if (t >= first) return new Date(t);
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  it('parses fields in Scouter numbering', () => {
+    expect(cronFieldValues('0 0 0 * * SUN')[5]).toEqual([1]);
+    expect(cronFieldValues('0 0 0 * * MON-FRI')[5]).toEqual([2, 3, 4, 5, 6]);
+    expect(cronFieldValues('*/20 0 0 * * *')[0]).toEqual([0, 20, 40]);
+    expect(cronFieldValues('0 0 0 * * * 2030,2027')[6]).toEqual([2027, 2030]);
+    expect(cronFieldValues('0 0 0 * * *')[6]).toHaveLength(131);
+  });
+
+  it('for every accepted recorded expression and a set of start times', () => {
+    const recorded = JSON.parse(
+      readFileSync(new URL('../../test-fixtures/cron-acceptance.json', import.meta.url), 'utf8'),
+    ) as { accepted: Record<string, boolean> };
+    const exprs = [
+      ...Object.entries(recorded.accepted)
+        .filter(([, ok]) => ok)
+        .map(([e]) => e),
+      ...Object.values(CommonCrons),
+      '0 0 0 29 2 2',
+      '0 0 0 31 * 1-2',
+      '30 59 23 31 12 * 2025,2099',
+    ];
+    const starts = [
+      '2025-01-01T00:00:00.000Z',
+      '2025-02-28T23:59:59.999Z',
+      '2025-06-15T12:34:56.789Z',
+      '2027-12-31T23:59:30.000Z',
+      '2028-02-29T00:00:00.000Z',
+    ].map((s) => new Date(s));
+    let compared = 0;
+    for (const expr of exprs) {
+      for (const start of starts) {
+        expect(nextCronRun(expr, start)?.toISOString() ?? null, `${expr} after ${start.toISOString()}`).toBe(
+          bruteForceNext(expr, start)?.toISOString() ?? null,
+        );
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
   });
 });

@@ -141,6 +141,8 @@ function parseField(text: string, spec: FieldSpec): Set<number> {
 interface CompiledCron {
   readonly cron: Cron;
   readonly years: readonly number[] | null;
+  /** Allowed values per field in Scouter numbering (day-of-week 1 = Sunday); the year list is always present. */
+  readonly fields: readonly (readonly number[])[];
 }
 
 /** The cron crate's last schedulable year. */
@@ -227,7 +229,9 @@ function compile(expr: string): CompiledCron {
     yearSet === undefined || yearSet.size === spec(6).max - spec(6).min + 1
       ? null
       : [...yearSet].sort((a, b) => a - b);
-  const compiled: CompiledCron = { cron, years };
+  const allYears = Array.from({ length: spec(6).max - spec(6).min + 1 }, (_, i) => spec(6).min + i);
+  const fields = [...sets.slice(0, 6).map((set) => [...set].sort((a, b) => a - b)), years ?? allYears];
+  const compiled: CompiledCron = { cron, years, fields };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(expr, compiled);
   return compiled;
@@ -263,4 +267,12 @@ export function nextCronRun(expr: string, after: Date): Date | null {
     if (nextYear === undefined) return null;
     cursor = new Date(Date.UTC(nextYear, 0, 1) - 1);
   }
+}
+
+/**
+ * The allowed values of each of the 7 fields (sec, min, hour, day-of-month, month, day-of-week 1 = Sunday, year)
+ * of a Scouter schedule. For tests and diagnostics; throws `InvalidCronError` like `validateCron`.
+ */
+export function cronFieldValues(expr: string): readonly (readonly number[])[] {
+  return compile(expr).fields;
 }
