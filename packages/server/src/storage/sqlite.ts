@@ -25,6 +25,8 @@ export interface SqliteStorageOptions {
 }
 
 const SCHEMA_VERSION = 1;
+/** Records per multi-row INSERT (fewer statement runs than one per row; 384 parameters). */
+const RECORD_CHUNK = 64;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS "user" (
@@ -198,8 +200,13 @@ function toAlert(r: AlertRecord): AlertRow {
 
 type Statement = Database.Statement<unknown[]>;
 
-/** Above this many (metric, bin) range scans, one GROUP BY over the rows is cheaper. */
+/**
+ * Binning strategy: one index range scan per (metric, bin) avoids sorting every row, which wins when bins are full;
+ * with many bins or few rows per bin one GROUP BY over the rows is cheaper. The newest bins are sampled to choose.
+ */
 const MAX_RANGE_SCANS = 20_000;
+const SAMPLE_BINS = 32;
+const MIN_ROWS_PER_SCAN = 32;
 
 function floorToBin(micros: number, width: number): number {
   return micros - (((micros % width) + width) % width);
@@ -260,12 +267,31 @@ export class SqliteStorage implements Storage {
       throw err;
     }
     this.db = db;
-    const insertRecord = this.prepare(
-      'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES (?, ?, ?, ?, ?, ?)',
+    const recordSql =
+      'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES ';
+    const insertRecord = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)`);
+    const insertRecordChunk = this.prepare(
+      recordSql + new Array<string>(RECORD_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', '),
     );
+    const chunkArgs = new Array<unknown>(RECORD_CHUNK * 6);
     this.insertRecordsTx = db.transaction((rows: CustomRecordRow[]) => {
       let inserted = 0;
-      for (const r of rows) {
+      let i = 0;
+      for (; i + RECORD_CHUNK <= rows.length; i += RECORD_CHUNK) {
+        for (let j = 0; j < RECORD_CHUNK; j++) {
+          const r = rows[i + j]!;
+          const o = j * 6;
+          chunkArgs[o] = r.space;
+          chunkArgs[o + 1] = r.name;
+          chunkArgs[o + 2] = r.version;
+          chunkArgs[o + 3] = r.createdAtMicros;
+          chunkArgs[o + 4] = r.metric;
+          chunkArgs[o + 5] = r.value;
+        }
+        inserted += insertRecordChunk.run(chunkArgs).changes;
+      }
+      for (; i < rows.length; i++) {
+        const r = rows[i]!;
         inserted += insertRecord.run(
           r.space,
           r.name,
@@ -309,6 +335,11 @@ export class SqliteStorage implements Storage {
       this.insertAlertsTx = null;
     }
     return Promise.resolve();
+  }
+
+  /** The underlying better-sqlite3 connection (maintenance, benchmarks); throws before `init()`. */
+  get database(): Database.Database {
+    return this.conn;
   }
 
   private get conn(): Database.Database {
@@ -502,18 +533,32 @@ export class SqliteStorage implements Storage {
         binCount += (last - first) / width + 1;
       }
       const out: Array<BinnedRow & { n: number }> = [];
-      if (binCount > MAX_RANGE_SCANS) {
+      const stats = this.prepare(
+        `SELECT count(*), sum(value), sum(value * value) FROM custom_drift
+         WHERE space = ? AND name = ? AND version = ? AND metric = ? AND created_at > ? AND created_at <= ?`,
+      ).raw();
+      const scanBin = (metric: string, bin: number): [number, number, number] =>
+        stats.get(...key, metric, Math.max(bin - 1, since), Math.min(bin + width - 1, until)) as [
+          number,
+          number,
+          number,
+        ];
+      let rangeScans = binCount <= MAX_RANGE_SCANS && spans.length > 0;
+      if (rangeScans) {
+        const { metric, first, last } = spans[0]!;
+        let sampled = 0;
+        let rowsSeen = 0;
+        for (let bin = last; bin >= first && sampled < SAMPLE_BINS; bin -= width, sampled++) {
+          rowsSeen += scanBin(metric, bin)[0];
+        }
+        rangeScans = rowsSeen >= sampled * MIN_ROWS_PER_SCAN;
+      }
+      if (!rangeScans) {
         out.push(...this.binnedByGroup(query, width, since, until));
       } else {
-        const stats = this.prepare(
-          `SELECT count(*), sum(value), sum(value * value) FROM custom_drift
-           WHERE space = ? AND name = ? AND version = ? AND metric = ? AND created_at > ? AND created_at <= ?`,
-        ).raw();
         for (const { metric, first, last } of spans) {
           for (let bin = last; bin >= first; bin -= width) {
-            const lo = Math.max(bin - 1, since);
-            const hi = Math.min(bin + width - 1, until);
-            const [n, s, ss] = stats.get(...key, metric, lo, hi) as [number, number, number];
+            const [n, s, ss] = scanBin(metric, bin);
             if (n > 0) out.push(toBinnedRow(bin, metric, n, s, ss));
           }
         }

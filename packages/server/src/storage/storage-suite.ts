@@ -262,6 +262,17 @@ export function describeStorageSuite(name: string, factory: () => Promise<Storag
         expect(means).toEqual({ mae: (1.5 + 1.5 + 1.75 + 1.5) / 4, mape: 2.5, x: 1 });
       });
 
+      it('counts inserted and duplicate rows in large batches, including repeats inside one batch', async () => {
+        const key = { space: 's', name: 'n', version: '1.0.0' };
+        const rows = Array.from({ length: 200 }, (_, i) => rec(1000 + i, `m${i % 3}`, i, key));
+        expect(await storage.insertCustomRecords(rows)).toEqual({ inserted: 200, duplicates: 0 });
+        const mixed = [...rows.slice(0, 70), ...rows.slice(0, 5), rec(5000, 'm0', 1, key)];
+        expect(await storage.insertCustomRecords(mixed)).toEqual({ inserted: 1, duplicates: 75 });
+        const same = Array.from({ length: 130 }, (_, i) => rec(9000, 'm', i % 65, key));
+        expect(await storage.insertCustomRecords(same)).toEqual({ inserted: 65, duplicates: 65 });
+        expect(await storage.customMetricMeans(key, ['m'], 0)).toEqual({ m: 32 });
+      });
+
       it('keeps microsecond timestamps exactly', async () => {
         const t = 1_764_002_038_123_457; // 2025-11-24T16:33:58.123457Z
         await storage.insertCustomRecords([rec(t, 'mae', 3)]);

@@ -1,0 +1,215 @@
+/**
+ * Ingest throughput of `POST /scouter/message` (real HTTP route, auth, validation, storage) against a raw batched
+ * insert into the same database and table, measured interleaved in the same run: raw | http | raw | http | raw …
+ * Each http block is compared with the mean of the raw blocks beside it. Goal: ingest >= 50 % of raw.
+ *
+ * Raw baseline: SQLite = better-sqlite3 prepared INSERT OR IGNORE run per row inside one transaction per batch (second
+ * connection to the same file); PostgreSQL = one `pg` multi-row INSERT … VALUES … ON CONFLICT DO NOTHING per batch.
+ *
+ *   pnpm tsx bench/server-ingest.ts [--sqlite|--postgres] [--batch=500] [--records=20000] [--pairs=6] [--concurrency=4]
+ */
+import { formatTimestampMicros } from '@scouter-ts/core';
+import { createStorage, PostgresStorage, SqliteStorage, type CustomRecordRow } from '@scouter-ts/server';
+import {
+  fmt,
+  printTable,
+  quantile,
+  seededRandom,
+  serverRecordsBody,
+  startBackends,
+  startChildServer,
+  type ChildServer,
+} from './server-common.js';
+
+const arg = (name: string, fallback: number): number => {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split('=')[1]) : fallback;
+};
+const BATCH = arg('batch', 500);
+const RECORDS = arg('records', 20_000);
+const PAIRS = arg('pairs', 6);
+const CONCURRENCY = arg('concurrency', 4);
+const METRICS = ['accuracy', 'latency_ms', 'mae', 'mape', 'rmse'];
+const BASE_MICROS = (Date.now() - 86_400_000) * 1000;
+
+/** Batches of records for one block; every block gets its own time range so nothing is a duplicate. */
+function makeBlock(blockIndex: number, label: string): CustomRecordRow[][] {
+  const random = seededRandom(blockIndex + 1);
+  const start = BASE_MICROS + blockIndex * 10_000_000_000;
+  const batches: CustomRecordRow[][] = [];
+  for (let b = 0; b < RECORDS / BATCH; b++) {
+    const batch: CustomRecordRow[] = [];
+    for (let i = 0; i < BATCH; i++) {
+      const n = b * BATCH + i;
+      batch.push({
+        createdAtMicros: start + n,
+        space: 'bench',
+        name: `model-${label}`,
+        version: '1.0.0',
+        metric: METRICS[n % METRICS.length]!,
+        value: random() * 100,
+      });
+    }
+    batches.push(batch);
+  }
+  return batches;
+}
+
+interface RawInserter {
+  insert(batch: CustomRecordRow[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** better-sqlite3 on its own connection: one prepared single-row INSERT per record inside one transaction per batch. */
+async function sqliteRaw(filename: string): Promise<RawInserter> {
+  const connection = new SqliteStorage({ filename });
+  await connection.init();
+  const db = connection.database;
+  const stmt = db.prepare(
+    'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const tx = db.transaction((rows: CustomRecordRow[]) => {
+    for (const r of rows) stmt.run(r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value);
+  });
+  return {
+    insert: (batch) => Promise.resolve(tx(batch)),
+    close: () => connection.close(),
+  };
+}
+
+/** A `pg` pool of its own: one multi-row INSERT … VALUES … ON CONFLICT DO NOTHING per batch. */
+async function postgresRaw(connectionString: string): Promise<RawInserter> {
+  const connection = new PostgresStorage({ connectionString, poolSize: CONCURRENCY });
+  await connection.init();
+  const pool = connection.pool;
+  return {
+    async insert(batch) {
+      const values: unknown[] = [];
+      const tuples: string[] = [];
+      for (const r of batch) {
+        const p = values.length;
+        tuples.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`);
+        values.push(r.space, r.name, r.version, r.metric, formatTimestampMicros(r.createdAtMicros), r.value);
+      }
+      await pool.query(
+        `INSERT INTO scouter.custom_drift (space, name, version, metric, created_at, value) VALUES ${tuples.join(', ')}
+         ON CONFLICT DO NOTHING`,
+        values,
+      );
+    },
+    close: () => connection.close(),
+  };
+}
+
+/** Runs `send` over all batches with at most CONCURRENCY in flight; returns records per second. */
+async function runBlock(batches: unknown[], send: (batch: unknown) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        await send(batch);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return (batches.length * BATCH) / seconds;
+}
+
+async function postMessage(server: ChildServer, body: string): Promise<void> {
+  const res = await fetch(`${server.baseUrl}/scouter/message`, {
+    method: 'POST',
+    headers: { authorization: server.authorization, 'content-type': 'application/json' },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`POST /scouter/message: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+async function main(): Promise<void> {
+  const backends = await startBackends(process.argv);
+  const table: Array<Array<string | number>> = [];
+  try {
+    for (const backend of backends) {
+      const uri = await backend.freshUri();
+      const server = await startChildServer(uri);
+      const storage = createStorage(uri);
+      await storage.init();
+      const raw = backend.name === 'sqlite' ? await sqliteRaw(uri) : await postgresRaw(uri);
+      try {
+        let block = 0;
+        const httpBlocks: number[] = [];
+        const rawRun = (): Promise<number> =>
+          runBlock(makeBlock(block++, 'raw'), (b) => raw.insert(b as CustomRecordRow[]));
+        const storageRun = (): Promise<number> =>
+          runBlock(makeBlock(block++, 'storage'), async (b) => {
+            await storage.insertCustomRecords(b as CustomRecordRow[]);
+          });
+        const httpRun = (): Promise<number> => {
+          httpBlocks.push(block);
+          const bodies = makeBlock(block++, 'http').map(serverRecordsBody);
+          return runBlock(bodies, (b) => postMessage(server, b as string));
+        };
+        await rawRun();
+        await storageRun();
+        await httpRun();
+        const rawRates: number[] = [await rawRun()];
+        const storageRatios: number[] = [];
+        const httpRatios: number[] = [];
+        const httpRates: number[] = [];
+        for (let p = 0; p < PAIRS; p++) {
+          const st = await storageRun();
+          const ht = await httpRun();
+          rawRates.push(await rawRun());
+          const around = (rawRates[p]! + rawRates[p + 1]!) / 2;
+          httpRates.push(ht);
+          storageRatios.push(st / around);
+          httpRatios.push(ht / around);
+        }
+        let missing = 0;
+        for (const index of httpBlocks) {
+          for (const batch of makeBlock(index, 'http'))
+            missing += (await storage.insertCustomRecords(batch)).inserted;
+        }
+        if (missing !== 0) throw new Error(`${missing} records sent over HTTP were not stored`);
+        table.push([
+          backend.name,
+          fmt(quantile(rawRates, 0.5), 0),
+          fmt(quantile(storageRatios, 0.5)),
+          fmt(quantile(httpRates, 0.5), 0),
+          fmt(quantile(httpRatios, 0.5)),
+          `${fmt(Math.min(...httpRatios))}–${fmt(Math.max(...httpRatios))}`,
+          quantile(httpRatios, 0.5) >= 0.5 ? 'yes' : 'no',
+          `${httpBlocks.length * RECORDS}/${httpBlocks.length * RECORDS}`,
+        ]);
+      } finally {
+        await raw.close();
+        await storage.close();
+        await server.close();
+      }
+    }
+  } finally {
+    for (const b of backends) await b.stop();
+  }
+  console.log(
+    `\nIngest: ${RECORDS} records per block in batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${PAIRS} paired` +
+      ' blocks (raw | storage | http | raw); ratios against the mean of the two raw blocks around them.' +
+      ' The server runs in its own process; request bodies are serialised before timing.\n',
+  );
+  printTable(
+    [
+      'backend',
+      'raw insert rec/s',
+      'storage.insertCustomRecords / raw',
+      'POST /scouter/message rec/s',
+      'HTTP / raw (median)',
+      'HTTP / raw min–max',
+      'goal >= 0.5',
+      'stored/sent over HTTP',
+    ],
+    table,
+  );
+}
+
+await main();
