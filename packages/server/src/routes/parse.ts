@@ -22,7 +22,7 @@ export function requireJson(request: FastifyRequest): void {
   ) {
     throw new HttpError(415, 'Expected request with `Content-Type: application/json`');
   }
-  if (request.body === undefined || request.body === null) {
+  if (request.body === undefined) {
     throw new HttpError(400, 'Failed to parse the request body as JSON: the body is empty');
   }
 }

@@ -70,6 +70,8 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       expect([res.statusCode, res.json()]).toEqual([401, { error: 'Unauthorized' }]);
       res = await loginWith({ username: 'ad min', password: 'admin' });
       expect([res.statusCode, res.json()]).toEqual([400, { error: 'Invalid username format' }]);
+      res = await loginWith({ username: 'admin', password: 'pass word' });
+      expect([res.statusCode, res.json()]).toEqual([400, { error: 'Invalid password format' }]);
       res = await loginWith({ username: 'guest', password: 'guest' });
       expect(res.statusCode).toBe(200);
       expect(decodeJwt(res.json<{ token: string }>().token)).toMatchObject({
@@ -384,6 +386,46 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       expect(res.statusCode).toBe(403);
       res = await get('/scouter/profile?name=model&space=team&version=0.1.0&drift_type=Custom', reader);
       expect(res.statusCode).toBe(200);
+      res = await put('/scouter/profile', profileRequest(profileJson()), reader);
+      expect([res.statusCode, res.json()]).toEqual([403, { error: 'Permission denied' }]);
+      res = await put(
+        '/scouter/profile',
+        profileRequest(profileJson({ space: 'team', conditions: null })),
+        reader,
+      );
+      expect(res.statusCode).toBe(400);
+      res = await put('/scouter/profile', { space: 'team' }, reader);
+      expect(res.statusCode).toBe(422);
+
+      await app.scouterServer.storage.insertUser({
+        username: 'outsider',
+        passwordHash: await import('../auth/password.js').then((m) => m.hashPassword('pw')),
+        email: 'outsider@x',
+        permissions: ['read:other'],
+        groupPermissions: ['user'],
+        role: 'user',
+        active: true,
+        refreshToken: null,
+      });
+      const outsider = await login(app, 'outsider', 'pw');
+      for (const res403 of [
+        await get('/scouter/profile?name=model&space=team&version=0.1.0&drift_type=Custom', outsider),
+        await post('/scouter/profiles', { space: 'team', name: 'model', version: '0.1.0' }, outsider),
+        await get(
+          '/scouter/drift/custom?space=team&name=model&version=0.1.0&time_interval=OneHour&max_data_points=10&drift_type=Custom',
+          outsider,
+        ),
+        await post(
+          '/scouter/drift',
+          { records: [record('2025-11-24T15:59:00Z', 'mae', 1, { space: 'other' })] },
+          outsider,
+        ),
+        await post('/scouter/message', { records: [] }, outsider),
+      ]) {
+        expect([res403.statusCode, res403.json()]).toEqual([403, { error: 'Permission denied' }]);
+      }
+      res = await get('/scouter/alerts?name=model&space=team&version=0.1.0', outsider);
+      expect(res.statusCode).toBe(200);
     });
   });
 
@@ -480,6 +522,13 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       expect(res.json().error).toMatch(/created_at/);
       res = await post('/scouter/message', { records: [record('1900-01-01T00:00:00.5+01:00', 'mae', 1)] });
       expect(res.statusCode).toBe(200);
+      res = await app.inject({
+        method: 'POST',
+        url: '/scouter/message',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        payload: 'null',
+      });
+      expect(res.statusCode).toBe(422);
       res = await post('/scouter/message', { nope: [] });
       expect(res.statusCode).toBe(422);
       expect(res.json().error).toMatch(/records/);
