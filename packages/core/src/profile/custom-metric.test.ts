@@ -226,6 +226,10 @@ describe('CustomMetricDriftConfig', () => {
     optionsError(() => new CustomMetricDriftConfig({ sampleSize: 2.5 }));
     optionsError(() => new CustomMetricDriftConfig({ alertConfig: {} as CustomMetricAlertConfig }));
     expect(new CustomMetricDriftConfig({ version: '2' }).version).toBe('2');
+    expect(new CustomMetricDriftConfig({ version: '0.10.20' }).version).toBe('0.10.20');
+    for (const version of ['01.0.0', '1.0.0-rc1', '1.0.0.0', '1.', 'v1', '', '1.0.0+build']) {
+      expect(() => new CustomMetricDriftConfig({ version }), version).toThrow(InvalidOptionsError);
+    }
   });
 
   it('updateConfigArgs changes only what is given and validates it', () => {

@@ -19,9 +19,9 @@ const identityString = (field: string, example: string) =>
 
 const versionSchema = z
   .string({ error: () => 'must be a version string such as "1.0.0"' })
-  .regex(/^\d+(\.\d+){0,2}$/, {
+  .regex(/^(0|[1-9]\d*)(\.(0|[1-9]\d*)){0,2}$/, {
     error: () =>
-      'must be "X", "X.Y" or "X.Y.Z" with non-negative integers, e.g. "1.0.0" (Scouter rejects other forms)',
+      'must be "X", "X.Y" or "X.Y.Z" without leading zeros, e.g. "1.0.0" (Scouter rejects other forms)',
   });
 
 const alertConfigSchema = z.custom<CustomMetricAlertConfig>((v) => v instanceof CustomMetricAlertConfig, {
