@@ -554,7 +554,15 @@ export class SqliteStorage implements Storage {
         rangeScans = rowsSeen >= sampled * MIN_ROWS_PER_SCAN;
       }
       if (!rangeScans) {
-        out.push(...this.binnedByGroup(query, width, since, until));
+        out.push(
+          ...this.binnedByGroup(
+            query,
+            spans.map((span) => span.metric),
+            width,
+            since,
+            until,
+          ),
+        );
       } else {
         for (const { metric, first, last } of spans) {
           for (let bin = last; bin >= first; bin -= width) {
@@ -585,27 +593,37 @@ export class SqliteStorage implements Storage {
     return metrics;
   }
 
+  /** One GROUP BY per metric, each reading only that metric's rows in the window (primary-key range). */
   private binnedByGroup(
-    query: BinnedQuery,
+    key: ProfileKey,
+    metrics: string[],
     width: number,
     since: number,
     until: number,
   ): Array<BinnedRow & { n: number }> {
-    const rows = this.prepare(
-      `SELECT created_at - (((created_at % @w) + @w) % @w) AS bin, metric,
-              count(*) AS n, sum(value) AS s, sum(value * value) AS ss
+    const stmt = this.prepare(
+      `SELECT created_at - (((created_at % @w) + @w) % @w) AS bin, count(*), sum(value), sum(value * value)
        FROM custom_drift
-       WHERE space = @space AND name = @name AND version = @version
+       WHERE space = @space AND name = @name AND version = @version AND metric = @metric
          AND created_at > @since AND created_at <= @until
-       GROUP BY bin, metric`,
-    ).all({ w: width, space: query.space, name: query.name, version: query.version, since, until }) as Array<{
-      bin: number;
-      metric: string;
-      n: number;
-      s: number;
-      ss: number;
-    }>;
-    return rows.map((r) => toBinnedRow(r.bin, r.metric, r.n, r.s, r.ss));
+       GROUP BY bin`,
+    ).raw();
+    const out: Array<BinnedRow & { n: number }> = [];
+    for (const metric of metrics) {
+      const rows = stmt.all({
+        w: width,
+        space: key.space,
+        name: key.name,
+        version: key.version,
+        metric,
+        since,
+        until,
+      });
+      for (const [bin, n, s, ss] of rows as Array<[number, number, number, number]>) {
+        out.push(toBinnedRow(bin, metric, n, s, ss));
+      }
+    }
+    return out;
   }
 
   customMetricMeans(
