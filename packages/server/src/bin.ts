@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   );
   let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing requests and drift jobs');
     app.close().then(

@@ -353,6 +353,32 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
     });
   });
 
+  describe('restart', () => {
+    it('keeps users, profiles, records and alerts across a restart on the same database', async () => {
+      await app.close();
+      const uri = await backend.freshUri();
+      app = await testServer({ databaseUri: uri, now: clock.now });
+      admin = await login(app);
+      await post('/scouter/profile', profileRequest(profileJson({ version: '3.0.0' }), { active: true }));
+      await post('/scouter/message', { records: [record('2025-11-24T15:59:30Z', 'mae', 7)] });
+      await app.close();
+      app = await testServer({
+        databaseUri: uri,
+        now: clock.now,
+        defaultPassword: 'ignored-after-first-start',
+      });
+      admin = await login(app, 'admin', 'admin');
+      let res = await get('/scouter/profile?name=model&space=scouter&version=3.0.0&drift_type=Custom');
+      expect(res.json()).toEqual({ Custom: profileJson({ version: '3.0.0' }) });
+      res = await get(
+        '/scouter/drift/custom?space=scouter&name=model&version=0.1.0&time_interval=OneHour&max_data_points=1&drift_type=Custom',
+      );
+      expect(res.json().metrics.mae.stats).toEqual([{ avg: 7, lower_bound: 7, upper_bound: 7 }]);
+      res = await post('/scouter/profile', profileRequest(profileJson({ version: '3.0.0' })));
+      expect(res.json().version).toBe('3.1.0');
+    });
+  });
+
   describe('permissions', () => {
     it('lets the default guest write, like Scouter', async () => {
       const guest = await login(app, 'guest', 'guest');
