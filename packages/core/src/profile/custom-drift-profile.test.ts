@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScouterError } from '../index.js';
 import {
@@ -239,7 +240,7 @@ describe('fromJSON rejects malformed input with a field path, never a crash', ()
     expect(readdirSync(new URL('malformed/', FIXTURES)).sort()).toEqual(Object.keys(cases).sort());
   });
 
-  it.each(Object.entries(cases))('%s -> InvalidProfileError at "%s"', (file, path) => {
+  it.each(Object.entries(cases))('%s -> InvalidProfileError at "%s" (text and load)', (file, path) => {
     const text = fixture(`malformed/${file}`);
     let caught: unknown;
     try {
@@ -252,6 +253,16 @@ describe('fromJSON rejects malformed input with a field path, never a crash', ()
     expect(err.code).toBe('ERR_INVALID_PROFILE');
     expect(err.path).toBe(path);
     if (path !== '') expect(err.message).toContain(path);
+    const filePath = fileURLToPath(new URL(`malformed/${file}`, FIXTURES));
+    let fromFile: unknown;
+    try {
+      CustomDriftProfile.load(filePath);
+    } catch (e) {
+      fromFile = e;
+    }
+    expect(fromFile).toBeInstanceOf(InvalidProfileError);
+    expect((fromFile as InvalidProfileError).path).toBe(path);
+    expect((fromFile as Error).message).toContain(filePath);
   });
 
   it('rejects non-JSON values passed as objects', () => {
