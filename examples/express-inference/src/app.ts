@@ -34,6 +34,8 @@ export async function startInferenceService(options: InferenceServiceOptions): P
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
     ...options.queueOptions,
     handleSignals: options.handleSignals ?? false,
+    // Health probes are not predictions: no latency sample for them.
+    shouldRecord: (req) => req.path !== '/healthz',
   });
   const app = createInferenceApp(options.model, monitoring);
   const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');

@@ -33,6 +33,8 @@ export async function startInferenceService(options: InferenceServiceOptions): P
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
     ...options.queueOptions,
     handleSignals: options.handleSignals ?? false,
+    // Health probes are not predictions: no latency sample for them.
+    shouldRecord: (request) => request.url !== '/healthz',
   });
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
