@@ -28,6 +28,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, 'base64');
   if (expected.length !== KEY_LEN) return false;
-  const key = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
-  return timingSafeEqual(key, expected);
+  try {
+    const key = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false;
+  }
 }
