@@ -273,4 +273,31 @@ describe('Python ScouterClient + ScouterQueue -> scouter-ts server', { timeout: 
       sent.profile.dump,
     );
   });
+  it('ScouterClient() with no config logs in as guest; register_profile(set_active=True, deactivate_others=True) leaves only the new version active', async (ctx) => {
+    if (!env.ok) ctx.skip(skipMessage(env));
+    const storage = server.app.scouterServer.storage;
+    expect((await storage.getUser('guest'))?.refreshToken).toBeNull();
+    const next = await runPython<PySent>(
+      'register_and_send',
+      {
+        server_uri: server.serverUri,
+        ...auth,
+        default_client: true,
+        spec: { ...spec, version: '2.0.0' },
+        path: join(server.dir, 'python-profile-2'),
+        set_active: true,
+        deactivate_others: true,
+        inserts: [],
+      },
+      { env: { SCOUTER_SERVER_URI: server.serverUri } },
+    );
+    expect(next.version).toBe('2.0.0');
+    // The guest user logged in (login stores a refresh token for the user).
+    expect((await storage.getUser('guest'))?.refreshToken).toEqual(expect.any(String));
+    // Scouter v0.13 binds space and name swapped here and deactivates nothing; we deactivate 1.0.0.
+    const listed = await client.listProfiles({ space: 'interop', name: 'python-client', version: '2.0.0' });
+    expect(listed.map((p) => [p.profile.config.version, p.active])).toStrictEqual([['2.0.0', true]]);
+    const old = await client.listProfiles({ space: 'interop', name: 'python-client', version: '1.0.0' });
+    expect(old.map((p) => [p.profile.config.version, p.active])).toStrictEqual([['1.0.0', false]]);
+  });
 });

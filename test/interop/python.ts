@@ -115,7 +115,7 @@ const RESULT_MARKER = '@@SCOUTER_INTEROP_RESULT@@';
 export async function runPython<T = unknown>(
   script: string,
   args: unknown,
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<T> {
   let stdout: string;
   try {
@@ -123,7 +123,7 @@ export async function runPython<T = unknown>(
       cwd: options.cwd ?? scriptsDir,
       timeout: options.timeoutMs ?? 60_000,
       maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', NO_COLOR: '1' },
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', NO_COLOR: '1', ...options.env },
     }));
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };

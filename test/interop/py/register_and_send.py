@@ -1,6 +1,8 @@
 """The Python production flow against a server: login, register (set_active), save, queue, insert Metrics, shutdown.
 
-args: {"server_uri", "username", "password", "spec", "path", "set_active": bool, "inserts": [{"metric": value}, ...]}
+args: {"server_uri", "username", "password", "spec", "path", "set_active": bool, "deactivate_others": bool,
+       "inserts": [{"metric": value}, ...], "default_client": bool}
+  default_client: use ScouterClient() with no config (Rust's HttpConfig::default(): guest/guest, SCOUTER_SERVER_URI).
   ->  {"registered": bool, "version": str, "path": str, "identifier": str, "profile": describe_profile}
 """
 
@@ -10,10 +12,17 @@ from scouter import Metric, Metrics, ScouterClient, ScouterQueue
 
 def main(args):
     config = http_config(args)
-    client = ScouterClient(config)
+    client = ScouterClient() if args.get("default_client") else ScouterClient(config)
     profile = build_profile(args["spec"])
-    registered = client.register_profile(profile, set_active=args.get("set_active", True))
+    registered = client.register_profile(
+        profile,
+        set_active=args.get("set_active", True),
+        deactivate_others=args.get("deactivate_others", False),
+    )
     path = profile.save_to_json(args["path"])
+    if not args.get("inserts"):
+        return {"registered": registered, "version": profile.config.version, "path": str(path),
+                "identifier": None, "profile": describe_profile(profile)}
     queue = ScouterQueue.from_path({"interop": path}, config)
     for i, values in enumerate(args.get("inserts", [])):
         # Alternate the two Metrics constructors so both reach the wire.
