@@ -29,8 +29,13 @@ export interface DeliveryErrorInfo {
 /** Called for every failed delivery attempt; must not throw (a throw is caught and logged). */
 export type QueueErrorHandler = (error: ScouterError, info: DeliveryErrorInfo) => void;
 
+/** Longest delay a Node.js timer supports; longer ones would fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 const positiveInt = (what: string) =>
   z.number().int(`must be a whole number of ${what}`).positive(`must be > 0 (${what})`);
+
+const positiveMs = () => positiveInt('milliseconds').max(MAX_TIMER_MS, `must be <= ${MAX_TIMER_MS} ms`);
 
 const isLogger = (value: unknown): value is QueueLogger =>
   typeof value === 'object' &&
@@ -41,7 +46,7 @@ const isLogger = (value: unknown): value is QueueLogger =>
 /** Schema of `ScouterQueue` options; the defaults below are the only place defaults live. */
 export const scouterQueueOptionsSchema = z.strictObject({
   /** A partial batch is sent when this much time passed since the alias last cut a batch. Default 30000 (Scouter's). */
-  flushIntervalMs: positiveInt('milliseconds').default(30_000),
+  flushIntervalMs: positiveMs().default(30_000),
   /** Records (across aliases) that may wait for delivery, retries included; then the oldest batch is dropped. Default 10000. */
   maxBufferedRecords: positiveInt('records').default(10_000),
   /** Bytes of JSON bodies that may wait for delivery, retries included; then the oldest batch is dropped. Default 8 MiB. */
@@ -55,9 +60,9 @@ export const scouterQueueOptionsSchema = z.strictObject({
   /** Retries of one batch after a retryable failure (network, timeout, 408, 429, 5xx) before it is dropped. Default 8. */
   maxRetries: z.number().int('must be a whole number').min(0, 'must be >= 0').default(8),
   /** Base of the exponential backoff: retry n waits random(0, min(retryMaxMs, retryBaseMs * 2^n)). Default 500. */
-  retryBaseMs: positiveInt('milliseconds').default(500),
+  retryBaseMs: positiveMs().default(500),
   /** Upper bound of one backoff delay (a longer `Retry-After` still wins). Default 30000. */
-  retryMaxMs: positiveInt('milliseconds').default(30_000),
+  retryMaxMs: positiveMs().default(30_000),
   /** pino-compatible logger (`warn`/`error`, optional `info`/`debug`). Default: warnings and errors to `console`. */
   logger: z
     .custom<QueueLogger>(isLogger, {

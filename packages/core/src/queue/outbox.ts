@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import { ScouterError, ScouterErrorCode } from '../errors.js';
 import type { Transport } from '../transport/types.js';
+import { MAX_TIMER_MS } from './options.js';
 import type { DeliveryProblem, QueueErrorHandler, QueueLogger } from './options.js';
 import type { Counters, FlushResult } from './stats.js';
 
@@ -260,7 +261,10 @@ export class Outbox {
     const o = this.#o;
     if (error.retryable && batch.retries < o.maxRetries) {
       const ceiling = Math.min(o.retryMaxMs, o.retryBaseMs * 2 ** batch.retries);
-      const delay = Math.max(Math.floor(o.random() * ceiling), error.retryAfterMs ?? 0);
+      const delay = Math.min(
+        MAX_TIMER_MS,
+        Math.max(Math.floor(o.random() * ceiling), error.retryAfterMs ?? 0),
+      );
       this.#report(error, 'retrying', batch);
       const log = { err: error, records: batch.records, retry: batch.retries + 1, delayMs: delay };
       if (!this.#failing) {

@@ -36,8 +36,6 @@ export class Queue {
   readonly identifier: string;
   /** Inserts per batch, from the profile's `sampleSize`. */
   readonly sampleSize: number;
-  /** When this alias last cut a batch (ms since the epoch); drives the timer flush. */
-  lastCutAt: number;
 
   readonly #host: QueueHost;
   /** Name -> index into the sums; a null-prototype object, measured faster than a Map on the insert path. */
@@ -52,6 +50,7 @@ export class Queue {
   readonly #recordTails: string[];
   readonly #asciiOnly: boolean;
   #inserts = 0;
+  #lastCutAt: number;
   #stampSecond = -1;
   #stampPrefix = '';
 
@@ -62,7 +61,7 @@ export class Queue {
     this.identifier = profile.identifier;
     this.sampleSize = profile.config.sampleSize;
     this.#host = host;
-    this.lastCutAt = host.now();
+    this.#lastCutAt = host.now();
     const { space, name, version } = profile.config;
     this.#names = Object.keys(profile.metrics).map((metric) => metric.toLowerCase());
     this.#names.forEach((metric, slot) => (this.#slots[metric] = slot));
@@ -73,6 +72,11 @@ export class Queue {
       (metric) => `"${identity},"metric":${JSON.stringify(metric)},"value":`,
     );
     this.#asciiOnly = this.#recordTails.every((tail) => Buffer.byteLength(tail) === tail.length);
+  }
+
+  /** When this alias last cut a batch (ms since the epoch); drives the timer flush. */
+  get lastCutAt(): number {
+    return this.#lastCutAt;
   }
 
   /**
@@ -124,7 +128,7 @@ export class Queue {
   /** Turns the accumulated inserts into one batch now (used by the size trigger, the timer, flush and shutdown). */
   cut(): void {
     const host = this.#host;
-    this.lastCutAt = host.now();
+    this.#lastCutAt = host.now();
     if (this.#inserts === 0) return;
     this.#inserts = 0;
     const counts = this.#counts;

@@ -6,7 +6,7 @@ import { createTransport, isTransport } from '../transport/create.js';
 import type { TransportConfig } from '../transport/create.js';
 import type { Transport } from '../transport/types.js';
 import type { MetricsInput } from './metrics.js';
-import { consoleQueueLogger, safeLogger, scouterQueueOptionsSchema } from './options.js';
+import { MAX_TIMER_MS, consoleQueueLogger, safeLogger, scouterQueueOptionsSchema } from './options.js';
 import type { QueueLogger, ResolvedQueueOptions, ScouterQueueOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { Queue } from './queue.js';
@@ -19,12 +19,22 @@ const MAX_WARNED_KEYS = 1000;
 
 const flushCallSchema = z.strictObject({
   /** Give up waiting after this many ms (what is still undelivered is reported as `pending`). Default: no deadline. */
-  timeoutMs: z.number().int('must be a whole number of milliseconds').min(0, 'must be >= 0').optional(),
+  timeoutMs: z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be >= 0')
+    .max(MAX_TIMER_MS, `must be <= ${MAX_TIMER_MS} ms`)
+    .optional(),
 });
 
 const shutdownCallSchema = z.strictObject({
   /** Deadline for the final flush in ms; what is undelivered then is abandoned and reported as `pending`. Default 10000. */
-  timeoutMs: z.number().int('must be a whole number of milliseconds').min(0, 'must be >= 0').default(10_000),
+  timeoutMs: z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be >= 0')
+    .max(MAX_TIMER_MS, `must be <= ${MAX_TIMER_MS} ms`)
+    .default(10_000),
 });
 
 /** Options of `flush()`. */
@@ -237,6 +247,7 @@ export class ScouterQueue {
       if (now - queue.lastCutAt >= interval) queue.cut();
       next = Math.min(next, queue.lastCutAt + interval - now);
     }
-    this.#arm(next);
+    // Clamped so a clock stepping back cannot postpone the flush beyond one interval.
+    this.#arm(Math.min(next, interval));
   };
 }
