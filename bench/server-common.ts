@@ -75,6 +75,8 @@ export async function startHttpServer(databaseUri: string): Promise<HttpServer> 
 export interface ChildServer {
   baseUrl: string;
   authorization: string;
+  /** CPU time (user + system) the server process has used so far, in µs. */
+  cpuMicros(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -82,26 +84,48 @@ export interface ChildServer {
 export async function startChildServer(databaseUri: string): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
-    [...process.execArgv, fileURLToPath(new URL('./server-child.ts', import.meta.url)), databaseUri],
+    [
+      ...process.execArgv,
+      // e.g. SCOUTER_BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server process
+      ...(process.env.SCOUTER_BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean),
+      fileURLToPath(new URL('./server-child.ts', import.meta.url)),
+      databaseUri,
+    ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      const end = buffer.indexOf('\n');
-      if (end >= 0) resolve(buffer.slice(0, end));
-    });
-    child.once('exit', (code) => reject(new Error(`benchmark server exited with ${code} before listening`)));
+  const waiting: Array<{ resolve: (line: string) => void; reject: (err: Error) => void }> = [];
+  child.once('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`benchmark server exited with ${code}`));
   });
-  const { baseUrl, authorization } = JSON.parse(line) as { baseUrl: string; authorization: string };
+  let buffer = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      waiting.shift()?.resolve(line);
+    }
+  });
+  const nextLine = (): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      waiting.push({ resolve, reject });
+    });
+  const { baseUrl, authorization } = JSON.parse(await nextLine()) as {
+    baseUrl: string;
+    authorization: string;
+  };
   return {
     baseUrl,
     authorization,
+    async cpuMicros() {
+      const answer = nextLine();
+      child.stdin.write('cpu\n');
+      return (JSON.parse(await answer) as { cpuMicros: number }).cpuMicros;
+    },
     async close() {
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -140,20 +140,33 @@ async function main(): Promise<void> {
       try {
         let block = 0;
         const httpBlocks: number[] = [];
-        const rawRun = (): Promise<number> =>
-          runBlock(makeBlock(block++, 'raw'), (b) => raw.insert(b as CustomRecordRow[]));
+        const rawCpu: number[] = [];
+        const httpCpu: number[] = [];
+        const rawRun = async (): Promise<number> => {
+          const batches = makeBlock(block++, 'raw');
+          const cpu0 = process.cpuUsage();
+          const rate = await runBlock(batches, (b) => raw.insert(b as CustomRecordRow[]));
+          const cpu = process.cpuUsage(cpu0);
+          rawCpu.push((cpu.user + cpu.system) / RECORDS);
+          return rate;
+        };
         const storageRun = (): Promise<number> =>
           runBlock(makeBlock(block++, 'storage'), async (b) => {
             await storage.insertCustomRecords(b as CustomRecordRow[]);
           });
-        const httpRun = (): Promise<number> => {
+        const httpRun = async (): Promise<number> => {
           httpBlocks.push(block);
           const bodies = makeBlock(block++, 'http').map(serverRecordsBody);
-          return runBlock(bodies, (b) => postMessage(server, b as string));
+          const cpu0 = await server.cpuMicros();
+          const rate = await runBlock(bodies, (b) => postMessage(server, b as string));
+          httpCpu.push(((await server.cpuMicros()) - cpu0) / RECORDS);
+          return rate;
         };
         await rawRun();
         await storageRun();
         await httpRun();
+        rawCpu.length = 0;
+        httpCpu.length = 0;
         const rawRates: number[] = [await rawRun()];
         const storageRatios: number[] = [];
         const httpRatios: number[] = [];
@@ -180,6 +193,9 @@ async function main(): Promise<void> {
           fmt(quantile(httpRates, 0.5), 0),
           fmt(quantile(httpRatios, 0.5)),
           `${fmt(Math.min(...httpRatios))}–${fmt(Math.max(...httpRatios))}`,
+          fmt(quantile(rawCpu, 0.5), 1),
+          fmt(quantile(httpCpu, 0.5), 1),
+          fmt(quantile(rawCpu, 0.5) / quantile(httpCpu, 0.5)),
           quantile(httpRatios, 0.5) >= 0.5 ? 'yes' : 'no',
           `${httpBlocks.length * RECORDS}/${httpBlocks.length * RECORDS}`,
         ]);
@@ -205,7 +221,10 @@ async function main(): Promise<void> {
       'POST /scouter/message rec/s',
       'HTTP / raw (median)',
       'HTTP / raw min–max',
-      'goal >= 0.5',
+      'raw CPU µs/rec',
+      'server CPU µs/rec',
+      'raw / server CPU',
+      'goal >= 0.5 (rec/s)',
       'stored/sent over HTTP',
     ],
     table,
