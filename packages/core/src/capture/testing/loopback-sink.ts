@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A minimal Scouter-compatible receiver on 127.0.0.1 for tests and benchmarks (not part of the public API):
- * answers login and `POST /scouter/message`, and keeps every body so tests can assert the exact records.
+ * answers login and `POST /scouter/message`, and keeps every body so tests can assert the exact records. It also
+ * accepts OTLP trace exports (`POST /v1/traces`) for the adapter benchmark's OpenTelemetry reference point.
  */
 export interface LoopbackSink {
   /** `http://127.0.0.1:<port>`. */
@@ -102,6 +103,7 @@ export async function startLoopbackSink(
         for (const waiter of [...waiters]) waiter();
         return;
       }
+      if (path === '/v1/traces' && req.method === 'POST') return sendJson(res, 200, {});
       sendJson(res, 404, { error: 'not found' });
     });
   });

@@ -1,0 +1,200 @@
+// Adapter overhead benchmark: Express and Fastify, bare vs. with @scouter-ts (two metrics per request, HTTP transport
+// to a loopback sink) vs. reference points (express-prom-bundle / fastify-metrics, OpenTelemetry http + framework
+// spans with batched OTLP export). Method: /work/shared/BENCHMARKING.md "Middleware overhead" — one warm server
+// process per variant pinned to CPU 0, autocannon in this process pinned to CPU 1, blocks interleaved as
+// bare | v1 | bare | v2 | bare … in rotating order; each variant block is compared with the mean of its two bare
+// neighbours. Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
+// [--framework express|fastify] [--variants scouter,prom,otel,scouter-noals]` from the repository root.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { AlertThreshold, CustomDriftProfile, CustomMetric, CustomMetricDriftConfig } from '@scouter-ts/core';
+import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '10' },
+    framework: { type: 'string' },
+    variants: { type: 'string', default: 'scouter,prom,otel' },
+  },
+});
+const quick = args.quick ?? false;
+const rounds = Number(args.rounds ?? (quick ? 2 : 4));
+const duration = Number(args.duration ?? (quick ? 1 : 2));
+const warmup = Number(args.warmup ?? (quick ? 1 : 3));
+const connections = Number(args.connections);
+const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) as Array<'express' | 'fastify'>;
+const variants = (args.variants ?? '').split(',').filter(Boolean);
+const serverScript = fileURLToPath(new URL('./servers/adapter-app.ts', import.meta.url));
+const body = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
+const hasTaskset = spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+
+type Sink = Awaited<ReturnType<typeof startLoopbackSink>>;
+interface Stats {
+  cpuMicros: number;
+  served: number;
+  rss: number;
+}
+interface Block {
+  variant: string;
+  rps: number;
+  cpuPerReq: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+interface Server {
+  variant: string;
+  child: ChildProcess;
+  port: number;
+  ask<T>(type: string, reply: string): Promise<T>;
+}
+
+async function startServer(framework: string, variant: string, sinkUrl: string, profile: string): Promise<Server> {
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const argv = [...(hasTaskset ? ['-c', '0', process.execPath] : []), '--import', 'tsx', serverScript];
+  const child = spawn(command, argv, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      BENCH_FRAMEWORK: framework,
+      BENCH_VARIANT: variant,
+      BENCH_SINK_URL: sinkUrl,
+      BENCH_PROFILE: profile,
+    },
+  });
+  const ask = <T>(type: string, reply: string): Promise<T> =>
+    new Promise((resolve) => {
+      const onMessage = (message: { type: string }) => {
+        if (message.type !== reply) return;
+        child.off('message', onMessage);
+        resolve(message as T);
+      };
+      child.on('message', onMessage);
+      child.send({ type });
+    });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { type: string; port: number }) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${framework}/${variant} server exited (${code})`)));
+  });
+  return { variant, child, port, ask };
+}
+
+async function load(server: Server, seconds: number): Promise<Block> {
+  const before = await server.ask<Stats>('stats', 'stats');
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.port}/predict`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+  });
+  const after = await server.ask<Stats>('stats', 'stats');
+  const served = after.served - before.served;
+  return {
+    variant: server.variant,
+    rps: result.requests.average,
+    cpuPerReq: (after.cpuMicros - before.cpuMicros) / Math.max(1, served),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
+
+async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
+  const profile = new CustomDriftProfile(
+    new CustomMetricDriftConfig({ space: 'bench', name: `${framework}-model`, version: '1.0.0', sampleSize: 25 }),
+    ['mae', 'confidence'].map((name) => new CustomMetric({ name, value: 0.5, alertThreshold: AlertThreshold.Above })),
+  );
+  const profilePath = profile.save(join(mkdtempSync(join(tmpdir(), 'scouter-bench-')), 'profile.json'));
+  const sinks = await Promise.all(['bare', ...variants].map(() => startLoopbackSink({ keepRecords: false })));
+  const servers = await Promise.all(
+    ['bare', ...variants].map((variant, i) => startServer(framework, variant, (sinks[i] as Sink).url, profilePath)),
+  );
+  const byVariant = new Map(servers.map((s) => [s.variant, s]));
+  const bare = byVariant.get('bare') as Server;
+  for (const server of servers) await load(server, warmup);
+
+  const paired = new Map<string, Array<{ ratio: number; dCpu: number; block: Block }>>();
+  const bareBlocks: Block[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = variants.map((_, i) => variants[(i + round) % variants.length] as string);
+    let left = await load(bare, duration);
+    bareBlocks.push(left);
+    for (const variant of order) {
+      const block = await load(byVariant.get(variant) as Server, duration);
+      const right = await load(bare, duration);
+      bareBlocks.push(right);
+      const list = paired.get(variant) ?? [];
+      list.push({
+        ratio: block.rps / ((left.rps + right.rps) / 2),
+        dCpu: block.cpuPerReq - (left.cpuPerReq + right.cpuPerReq) / 2,
+        block,
+      });
+      paired.set(variant, list);
+      left = right;
+    }
+    process.stderr.write(`  ${framework}: round ${round + 1}/${rounds} done\n`);
+  }
+
+  const rss = new Map<string, number>();
+  for (const server of servers) rss.set(server.variant, (await server.ask<Stats>('stats', 'stats')).rss);
+  const delivery = new Map<string, string>();
+  for (const [i, server] of servers.entries()) {
+    const sink = sinks[i] as Sink;
+    const finished = await server.ask<{ served: number; queue?: { inserted: number; recordsSent: number; dropped: Record<string, number> } }>(
+      'finish',
+      'finished',
+    );
+    if (finished.queue === undefined) continue;
+    const q = finished.queue;
+    await sink.waitForRecords(q.recordsSent, 10_000).catch(() => undefined);
+    const dropped = Object.values(q.dropped).reduce((a, b) => a + b, 0);
+    delivery.set(
+      server.variant,
+      `${q.inserted}/${finished.served} inserted, ${server.variant === 'scouter-mock' ? 'in memory' : `${sink.count}/${q.recordsSent} records at sink`}, ${dropped} dropped`,
+    );
+  }
+  for (const server of servers) server.child.send({ type: 'exit' });
+  await Promise.all(sinks.map((sink) => sink.close()));
+
+  const bareCpu = median(bareBlocks.map((b) => b.cpuPerReq));
+  console.log(`\n### ${framework} (${rounds} rounds × ${duration} s blocks, ${connections} connections)\n`);
+  console.log('| variant | paired req/s ratio, median (min–max) | CPU µs/req (Δ vs bare) | p50 ms | p99 ms | RSS MB | delivery |');
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    `| bare | 1 | ${fmt(bareCpu, 1)} | ${median(bareBlocks.map((b) => b.p50))} | ${median(bareBlocks.map((b) => b.p99))} | ${fmt((rss.get('bare') ?? 0) / 2 ** 20, 0)} | |`,
+  );
+  for (const variant of variants) {
+    const list = paired.get(variant) ?? [];
+    const ratios = list.map((p) => p.ratio);
+    const errors = list.reduce((a, p) => a + p.block.errors, 0);
+    console.log(
+      `| ${variant} | ${fmt(median(ratios), 3)} (${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}) | ` +
+        `${fmt(median(list.map((p) => p.block.cpuPerReq)), 1)} (${median(list.map((p) => p.dCpu)) >= 0 ? '+' : ''}${fmt(median(list.map((p) => p.dCpu)), 1)}) | ` +
+        `${median(list.map((p) => p.block.p50))} | ${median(list.map((p) => p.block.p99))} | ` +
+        `${fmt((rss.get(variant) ?? 0) / 2 ** 20, 0)} | ${delivery.get(variant) ?? ''}${errors > 0 ? ` ${errors} errors` : ''} |`,
+    );
+  }
+}
+
+console.log(
+  `# Adapter overhead (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, servers ${hasTaskset ? 'on CPU 0, load on CPU 1' : 'unpinned (no taskset)'})`,
+);
+for (const framework of frameworks) await benchFramework(framework);

@@ -1,0 +1,130 @@
+// One benchmark server process: a small inference endpoint (POST /predict) on Express or Fastify, bare or with one
+// monitoring variant. Started by bench/adapters.ts, pinned to a CPU, controlled over IPC (stats, finish).
+// Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
+// require hooks can patch them (as an application preloading an OTel SDK would).
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { HttpConfig, MockConfig } from '@scouter-ts/core';
+import { scouter } from '@scouter-ts/express';
+import { scouterPlugin } from '@scouter-ts/fastify';
+
+const require = createRequire(import.meta.url);
+const framework = process.env.BENCH_FRAMEWORK as 'express' | 'fastify';
+const variant = process.env.BENCH_VARIANT ?? 'bare';
+const sinkUrl = process.env.BENCH_SINK_URL ?? '';
+const profilePath = process.env.BENCH_PROFILE ?? '';
+
+const WEIGHTS = [0.12, -0.4, 0.33, 0.05, -0.27, 0.9, -0.61, 0.18, 0.44, -0.09];
+let served = 0;
+
+/** The "model": a logistic regression over 10 features. */
+function predict(features: number[]): number {
+  let z = 0.1;
+  for (let i = 0; i < WEIGHTS.length; i++) z += (WEIGHTS[i] as number) * (features[i] ?? 0);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Our variants: `scouter` (defaults), `scouter-noals` (asyncContext: false), `scouter-mock` (in-memory transport). */
+const isScouter = variant.startsWith('scouter');
+const scouterOptions = () => ({
+  profiles: { model: profilePath },
+  transport:
+    variant === 'scouter-mock'
+      ? new MockConfig()
+      : new HttpConfig({ serverUri: sinkUrl, username: 'admin', password: 'admin' }),
+  ...(variant === 'scouter-noals' ? { asyncContext: false } : {}),
+});
+
+function setupOtel(): unknown {
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
+  const exporter = new OTLPTraceExporter({ url: `${sinkUrl}/v1/traces` });
+  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  provider.register();
+  const instrumentations: unknown[] = [new HttpInstrumentation()];
+  let fastifyOtel: unknown;
+  if (framework === 'express') {
+    const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
+    instrumentations.push(new ExpressInstrumentation());
+  } else {
+    const { FastifyOtelInstrumentation } = require('@fastify/otel');
+    fastifyOtel = new FastifyOtelInstrumentation();
+    instrumentations.push(fastifyOtel);
+  }
+  registerInstrumentations({ instrumentations });
+  return fastifyOtel;
+}
+
+type Finish = () => Promise<object>;
+
+async function startExpress(): Promise<{ port: number; finish: Finish }> {
+  const express = require('express');
+  const app = express();
+  app.use(express.json());
+  let finish: Finish = async () => ({});
+  if (isScouter) {
+    const mw = scouter(scouterOptions());
+    await mw.ready();
+    app.use(mw);
+    finish = async () => ({ flush: await mw.close(), queue: mw.queue?.stats(), capture: mw.stats() });
+  } else if (variant === 'prom') {
+    const promBundle = require('express-prom-bundle');
+    app.use(promBundle({ includeMethod: true, includePath: true }));
+  }
+  app.post('/predict', (req: any, res: any) => {
+    const score = predict(req.body.features);
+    if (req.scouter !== undefined) req.scouter.insert({ mae: Math.abs(score - 0.5), confidence: score });
+    served++;
+    res.json({ score });
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  server.keepAliveTimeout = 60_000;
+  return { port: (server.address() as AddressInfo).port, finish };
+}
+
+async function startFastify(fastifyOtel: any): Promise<{ port: number; finish: Finish }> {
+  const Fastify = require('fastify');
+  const app = Fastify({ keepAliveTimeout: 60_000 });
+  let finish: Finish = async () => ({});
+  if (isScouter) {
+    await app.register(scouterPlugin, scouterOptions());
+    finish = async () => {
+      const queue = app.scouter;
+      await app.close();
+      return { queue: queue.stats() };
+    };
+  } else if (variant === 'prom') {
+    await app.register(require('fastify-metrics'), { endpoint: '/metrics' });
+  } else if (variant === 'otel') {
+    await app.register(fastifyOtel.plugin());
+  }
+  app.post('/predict', (request: any, reply: any) => {
+    const score = predict(request.body.features);
+    if (request.scouter !== undefined && request.scouter !== null) {
+      request.scouter.insert({ mae: Math.abs(score - 0.5), confidence: score });
+    }
+    served++;
+    reply.send({ score });
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { port: (app.server.address() as AddressInfo).port, finish };
+}
+
+const fastifyOtel = variant === 'otel' ? setupOtel() : undefined;
+const { port, finish } = framework === 'express' ? await startExpress() : await startFastify(fastifyOtel);
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'stats') {
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'stats', cpuMicros: cpu.user + cpu.system, served, rss: process.memoryUsage().rss });
+  } else if (message.type === 'exit') {
+    process.exit(0);
+  } else if (message.type === 'finish') {
+    void finish().then((result) => process.send?.({ type: 'finished', served, ...result }));
+  }
+});
+process.send?.({ type: 'ready', port });
