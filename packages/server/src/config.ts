@@ -57,6 +57,8 @@ export const serverOptionsSchema = z.object({
   pollIntervalMs: z.number().int().positive().default(1000),
   /** A job left `processing` longer than this is claimed again. Default 600000 ms (10 min). */
   staleJobAfterMs: z.number().int().positive().default(600_000),
+  /** A drift job that failed is retried this much later (its data window is kept). Default 60000 ms. */
+  jobRetryDelayMs: z.number().int().positive().default(60_000),
   /** How often stored but undelivered alerts are dispatched again. Default 60000 ms. */
   dispatchSweepIntervalMs: z.number().int().positive().default(60_000),
   /** Slack API base URL (`SLACK_API_URL`); Console is used when it or the token is missing. Default none. */

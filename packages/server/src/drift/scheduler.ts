@@ -22,6 +22,8 @@ export interface JobResult {
   uid: string;
   alerts: number;
   dispatched: number;
+  /** Set when the job threw; it is retried after `jobRetryDelayMs`. */
+  failed?: true;
 }
 
 export class DriftScheduler {
@@ -83,13 +85,23 @@ export class DriftScheduler {
     try {
       return await this.runJob(row);
     } catch (err) {
-      this.log.error({ err, uid: row.uid }, 'drift job failed; released for the next poll');
+      const retryAt = new Date(this.config.now().getTime() + this.config.jobRetryDelayMs);
+      this.log.error({ err, uid: row.uid, retryAt }, 'drift job failed; it will be retried');
       try {
-        await this.storage.releaseJob(row.uid);
-      } catch (releaseErr) {
-        this.log.error({ err: releaseErr, uid: row.uid }, 'failed to release a drift job');
+        // previous_run stays, so the retry still covers the data since the last successful run; moving next_run
+        // keeps a job that keeps failing from starving the others.
+        await this.storage.completeJob(row.uid, row.previousRun, retryAt);
+      } catch {
+        try {
+          await this.storage.releaseJob(row.uid);
+        } catch (releaseErr) {
+          this.log.error(
+            { err: releaseErr, uid: row.uid },
+            'failed to release a drift job; the stale-claim reset will',
+          );
+        }
       }
-      return { uid: row.uid, alerts: 0, dispatched: 0 };
+      return { uid: row.uid, alerts: 0, dispatched: 0, failed: true };
     }
   }
 
