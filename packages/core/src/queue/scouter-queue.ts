@@ -95,7 +95,7 @@ export class ScouterQueue {
   constructor(
     profiles: Readonly<Record<string, CustomDriftProfile>>,
     transport: TransportConfig | Transport,
-    options: ScouterQueueOptions,
+    options: ScouterQueueOptions = {},
   ) {
     const parsed = parseOptions(scouterQueueOptionsSchema, options, 'ScouterQueue');
     if (typeof profiles !== 'object' || profiles === null || Object.keys(profiles).length === 0) {
@@ -110,7 +110,7 @@ export class ScouterQueue {
     }
     this.#options = parsed;
     this.#logger = safeLogger(parsed.logger ?? consoleQueueLogger);
-    this.#now = parsed.now ?? Date.now;
+    this.#now = parsed.now ?? (() => Date.now());
     this.transportConfig = transport;
     this.transport = isTransport(transport) ? transport : createTransport(transport);
     this.#outbox = new Outbox({
