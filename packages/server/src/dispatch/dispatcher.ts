@@ -91,11 +91,11 @@ export class Dispatcher {
     };
     const delivery = this.resolve(target, row, profile);
     const task = (async () => {
-      for (let attempt = 1; attempt <= this.config.dispatchAttempts; attempt++) {
+      let delivered = false;
+      for (let attempt = 1; attempt <= this.config.dispatchAttempts && !delivered; attempt++) {
         try {
           await this.send(delivery);
-          await this.storage.markAlertDispatch(row.id, true);
-          return true;
+          delivered = true;
         } catch (err) {
           this.log.warn(
             { err, alertId: row.id, attempt, channel: delivery.channel },
@@ -106,11 +106,11 @@ export class Dispatcher {
         }
       }
       try {
-        await this.storage.markAlertDispatch(row.id, false);
+        await this.storage.markAlertDispatch(row.id, delivered);
       } catch (err) {
-        this.log.error({ err, alertId: row.id }, 'failed to record a failed dispatch');
+        this.log.error({ err, alertId: row.id, delivered }, 'failed to record the dispatch outcome');
       }
-      return false;
+      return delivered;
     })();
     this.inFlight.add(task);
     try {
