@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
-import type { CustomMetricAlertConfigJson } from '../wire/schemas.js';
+import { customMetricAlertConfigJson, type CustomMetricAlertConfigJson } from '../wire/schemas.js';
+import { checkProfileSchedule, parseProfileJson } from './wire-parse.js';
 import { CommonCrons } from './common-crons.js';
 import { validateCron } from './cron.js';
 import { CustomMetricAlertCondition } from './custom-metric.js';
@@ -63,14 +64,21 @@ export class CustomMetricAlertConfig {
     return this.dispatchConfig.kind;
   }
 
-  /** Builds the config from validated wire JSON (the schedule must already have been checked). */
-  static fromJSON(json: CustomMetricAlertConfigJson): CustomMetricAlertConfig {
+  /** Reads Scouter's `alert_config` JSON (schedule checked); throws `InvalidProfileError` naming the field. */
+  static fromJSON(json: unknown): CustomMetricAlertConfig {
+    const parsed = parseProfileJson(customMetricAlertConfigJson, json);
+    checkProfileSchedule(parsed.schedule, ['schedule']);
+    return CustomMetricAlertConfig.fromWire(parsed);
+  }
+
+  /** @internal Builds the config from validated wire JSON. */
+  static fromWire(json: CustomMetricAlertConfigJson): CustomMetricAlertConfig {
     const config = Object.create(CustomMetricAlertConfig.prototype) as CustomMetricAlertConfig;
     const conditions: Record<string, CustomMetricAlertCondition> | null =
       json.alert_conditions === null ? null : {};
     if (conditions !== null && json.alert_conditions !== null) {
       for (const [name, condition] of Object.entries(json.alert_conditions)) {
-        defineEntry(conditions, name, CustomMetricAlertCondition.fromJSON(condition));
+        defineEntry(conditions, name, CustomMetricAlertCondition.fromWire(condition));
       }
     }
     return Object.assign(config, {
@@ -82,7 +90,7 @@ export class CustomMetricAlertConfig {
 
   /** A copy (conditions copied too). */
   clone(): CustomMetricAlertConfig {
-    return CustomMetricAlertConfig.fromJSON(this.toJSON());
+    return CustomMetricAlertConfig.fromWire(this.toJSON());
   }
 
   /** Wire JSON in Scouter's key order. */

@@ -1,21 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, format, parse } from 'node:path';
-import type { z } from 'zod';
-import {
-  InvalidCronError,
-  InvalidOptionsError,
-  InvalidProfileError,
-  ScouterIoError,
-  type ScouterError,
-} from '../errors.js';
-import { describeZodIssue, formatIssuePath } from '../options.js';
+import { InvalidOptionsError, InvalidProfileError, ScouterIoError } from '../errors.js';
+import { formatIssuePath } from '../options.js';
 import {
   customDriftProfileJson,
   type CustomDriftProfileJson,
   type ProfileRequestJson,
 } from '../wire/schemas.js';
 import { defineEntry } from './alert-config.js';
-import { validateCron } from './cron.js';
+import { checkProfileSchedule, parseProfileJson } from './wire-parse.js';
 import { CustomMetric, type CustomMetricAlertCondition } from './custom-metric.js';
 import { CustomMetricDriftConfig, DEFAULT_VERSION, type UpdateConfigArgs } from './drift-config.js';
 
@@ -173,23 +166,18 @@ export class CustomDriftProfile {
       }
     }
     rejectProtoKeys(value, prefix);
-    const parsed = customDriftProfileJson.safeParse(value);
-    if (!parsed.success) throw profileError(parsed.error, prefix);
-    const json = parsed.data;
-    try {
-      validateCron(json.config.alert_config.schedule);
-    } catch (err) {
-      if (err instanceof InvalidCronError) {
-        const path = formatIssuePath([...prefix, 'config', 'alert_config', 'schedule']);
-        throw new InvalidProfileError(`Invalid profile at ${path}: ${err.message}`, path, { cause: err });
-      }
-      throw err;
-    }
+    const json = parseProfileJson(customDriftProfileJson, value, prefix);
+    checkProfileSchedule(json.config.alert_config.schedule, [
+      ...prefix,
+      'config',
+      'alert_config',
+      'schedule',
+    ]);
     const profile = Object.create(CustomDriftProfile.prototype) as CustomDriftProfile;
     const metrics: Record<string, number> = {};
     for (const [name, baseline] of Object.entries(json.metrics)) defineEntry(metrics, name, baseline);
     return Object.assign(profile, {
-      config: CustomMetricDriftConfig.fromJSON(json.config),
+      config: CustomMetricDriftConfig.fromWire(json.config),
       metrics,
       scouterVersion: json.scouter_version,
     });
@@ -289,15 +277,4 @@ function rejectProtoKeys(value: unknown, prefix: readonly string[]): void {
       );
     }
   }
-}
-
-function profileError(error: z.ZodError, prefix: readonly string[]): ScouterError {
-  const lines = error.issues.map(
-    (issue) => `${formatIssuePath([...prefix, ...issue.path])}: ${describeZodIssue(issue)}`,
-  );
-  const first = error.issues[0];
-  const path = first ? formatIssuePath([...prefix, ...first.path]) : '';
-  return new InvalidProfileError(`Invalid profile: ${lines.join('; ')}`, path === '(root)' ? '' : path, {
-    cause: error,
-  });
 }

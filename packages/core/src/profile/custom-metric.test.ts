@@ -270,3 +270,41 @@ describe('option typos', () => {
     );
   });
 });
+
+describe('fromJSON of the parts', () => {
+  it('reads and validates alert configs, drift configs and conditions with field paths', async () => {
+    const { InvalidProfileError } = await import('../index.js');
+    const config = CustomMetricDriftConfig.fromJSON({
+      sample_size: 5,
+      space: 's',
+      name: 'n',
+      version: '1.0.0',
+      alert_config: {
+        dispatch_config: { Slack: { channel: 'c' } },
+        schedule: '0 0 * * * *',
+        alert_conditions: null,
+      },
+    });
+    expect(config.sampleSize).toBe(5);
+    expect(config.alertConfig.dispatchType).toBe('Slack');
+    expect(JSON.stringify(config)).toBe(
+      '{"sample_size":5,"space":"s","name":"n","version":"1.0.0","alert_config":{"dispatch_config":{"Slack":{"channel":"c"}},"schedule":"0 0 * * * *","alert_conditions":null},"drift_type":"Custom"}',
+    );
+    expect(() => CustomMetricDriftConfig.fromJSON({ ...config.toJSON(), sample_size: 'x' })).toThrow(
+      expect.objectContaining({ path: 'sample_size' }),
+    );
+    expect(() =>
+      CustomMetricDriftConfig.fromJSON({
+        ...config.toJSON(),
+        alert_config: { ...config.alertConfig.toJSON(), schedule: 'x' },
+      }),
+    ).toThrow(expect.objectContaining({ path: 'alert_config.schedule' }));
+    expect(() =>
+      CustomMetricAlertConfig.fromJSON({ dispatch_config: { Teams: {} }, schedule: '0 0 0 * * *' }),
+    ).toThrow(InvalidProfileError);
+    expect(CustomMetricAlertCondition.fromJSON({ alert_threshold: 'Below' }).alertThresholdValue).toBeNull();
+    expect(() => CustomMetricAlertCondition.fromJSON({ alert_threshold: 'below' })).toThrow(
+      expect.objectContaining({ path: 'alert_threshold' }),
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
-import type { CustomMetricAlertConditionJson } from '../wire/schemas.js';
+import { customMetricAlertConditionJson, type CustomMetricAlertConditionJson } from '../wire/schemas.js';
+import { parseProfileJson } from './wire-parse.js';
 import { AlertThreshold } from './alert-threshold.js';
 
 const thresholdSchema = z.enum([AlertThreshold.Below, AlertThreshold.Above, AlertThreshold.Outside], {
@@ -42,8 +43,13 @@ export class CustomMetricAlertCondition {
     this.alertThresholdValue = parsed.alertThresholdValue ?? null;
   }
 
-  /** Builds a condition from already validated wire JSON (no range checks: any serde-valid value). */
-  static fromJSON(json: CustomMetricAlertConditionJson): CustomMetricAlertCondition {
+  /** Reads `{"alert_threshold", "alert_threshold_value"}`; throws `InvalidProfileError` naming the field. */
+  static fromJSON(json: unknown): CustomMetricAlertCondition {
+    return CustomMetricAlertCondition.fromWire(parseProfileJson(customMetricAlertConditionJson, json));
+  }
+
+  /** @internal Builds a condition from validated wire JSON, keeping any serde-valid value. */
+  static fromWire(json: CustomMetricAlertConditionJson): CustomMetricAlertCondition {
     const condition = Object.create(CustomMetricAlertCondition.prototype) as CustomMetricAlertCondition;
     return Object.assign(condition, {
       alertThreshold: json.alert_threshold,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { parseOptions } from '../options.js';
-import type { CustomMetricDriftConfigJson } from '../wire/schemas.js';
+import { customMetricDriftConfigJson, type CustomMetricDriftConfigJson } from '../wire/schemas.js';
+import { checkProfileSchedule, parseProfileJson } from './wire-parse.js';
 import { CustomMetricAlertConfig } from './alert-config.js';
 
 /** Scouter's drift types; only `Custom` is implemented by scouter-ts. */
@@ -102,22 +103,29 @@ export class CustomMetricDriftConfig {
     }
   }
 
-  /** Builds the config from validated wire JSON. */
-  static fromJSON(json: CustomMetricDriftConfigJson): CustomMetricDriftConfig {
+  /** Reads Scouter's `config` JSON (schedule checked); throws `InvalidProfileError` naming the field. */
+  static fromJSON(json: unknown): CustomMetricDriftConfig {
+    const parsed = parseProfileJson(customMetricDriftConfigJson, json);
+    checkProfileSchedule(parsed.alert_config.schedule, ['alert_config', 'schedule']);
+    return CustomMetricDriftConfig.fromWire(parsed);
+  }
+
+  /** @internal Builds the config from validated wire JSON. */
+  static fromWire(json: CustomMetricDriftConfigJson): CustomMetricDriftConfig {
     const config = Object.create(CustomMetricDriftConfig.prototype) as CustomMetricDriftConfig;
     return Object.assign(config, {
       space: json.space,
       name: json.name,
       version: json.version,
       sampleSize: json.sample_size,
-      alertConfig: CustomMetricAlertConfig.fromJSON(json.alert_config),
+      alertConfig: CustomMetricAlertConfig.fromWire(json.alert_config),
       driftType: DriftType.Custom,
     });
   }
 
   /** A deep copy. */
   clone(): CustomMetricDriftConfig {
-    return CustomMetricDriftConfig.fromJSON(this.toJSON());
+    return CustomMetricDriftConfig.fromWire(this.toJSON());
   }
 
   /** Wire JSON in Scouter's key order. */
