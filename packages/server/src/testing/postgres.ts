@@ -84,12 +84,27 @@ function serverUser(): { name: string; uid: number; gid: number } | null {
 const running = new Set<() => void>();
 let exitHookInstalled = false;
 
+function stopAll(): void {
+  for (const stop of running) {
+    try {
+      stop();
+    } catch {
+      // Best effort while the process is going away; the next cluster uses a fresh folder and port.
+    }
+  }
+}
+
+/** Stops every cluster on exit, and on SIGINT/SIGTERM before the signal's usual effect. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const stop of running) stop();
-  });
+  process.once('exit', stopAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** Starts a private PostgreSQL cluster. Call `stop()` in `afterAll`; an exit hook stops it too if a test crashes. */
