@@ -84,13 +84,13 @@ async function startSlackReceiver() {
 }
 
 /** Waits until the server has run the drift check scheduled at the first cron tick after now. */
-async function waitForDriftCheck(pollIntervalMs: number): Promise<Date> {
+async function waitForDriftCheck(pollIntervalMs: number, why: string): Promise<Date> {
   const tick = nextCronRun(SCHEDULE, new Date());
   if (tick === null) throw new Error(`schedule ${SCHEDULE} has no next run`);
   const waitMs = tick.getTime() - Date.now() + pollIntervalMs + 400;
   info(
     dim(
-      `waiting ${(waitMs / 1000).toFixed(1)} s for the drift check at ${tick.toISOString().slice(11, 19)} UTC`,
+      `waiting ${(waitMs / 1000).toFixed(1)} s for the drift check at ${tick.toISOString().slice(11, 19)} UTC ${why}`,
     ),
   );
   await sleep(Math.max(0, waitMs));
@@ -144,9 +144,18 @@ function printWindows(series: Record<string, BinnedMetric>, profile: CustomDrift
 
 async function main(): Promise<number> {
   const cleanups: Array<() => Promise<unknown>> = [];
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((err: unknown) => say(red(`cleanup failed: ${String(err)}`)));
+    }
+  };
   const deadline = setTimeout(() => {
-    say(red(`demo: gave up after ${DEADLINE_MS / 1000} s`));
-    process.exit(1);
+    say(red(`demo: gave up after ${DEADLINE_MS / 1000} s; stopping everything`));
+    const forceExit = setTimeout(() => process.exit(1), 3_000);
+    void runCleanups().finally(() => {
+      clearTimeout(forceExit);
+      process.exit(1);
+    });
   }, DEADLINE_MS);
   deadline.unref();
   try {
@@ -225,13 +234,13 @@ async function main(): Promise<number> {
     info(
       `POST ${service.url}/predict  (req.scouter.insert per request; ${LATENCY_METRIC} recorded by the middleware)`,
     );
-    await waitForDriftCheck(pollIntervalMs);
+    await waitForDriftCheck(pollIntervalMs, '(so each traffic window starts in a fresh check window)');
 
     const { holdout } = loadIris();
     step(4, 'window 1: normal traffic');
     describeTraffic('the 30 holdout flowers', await sendTraffic(service.url, holdout), holdout[0]);
     await service.flush();
-    await waitForDriftCheck(pollIntervalMs);
+    await waitForDriftCheck(pollIntervalMs, '(it compares the window means with the bands)');
     const alerts1 = await client.getAlerts({
       space: profile.config.space,
       name: profile.config.name,
@@ -247,7 +256,7 @@ async function main(): Promise<number> {
     const drifted = shiftInputs(holdout, PETAL_SHIFT_CM);
     describeTraffic('the same flowers, shifted', await sendTraffic(service.url, drifted), drifted[0]);
     await service.flush();
-    await waitForDriftCheck(pollIntervalMs);
+    await waitForDriftCheck(pollIntervalMs, '(it compares the window means with the bands)');
     let alerts: Alert[] = [];
     for (
       let i = 0;
@@ -311,9 +320,7 @@ async function main(): Promise<number> {
     );
     return ok ? 0 : 1;
   } finally {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err: unknown) => say(red(`cleanup failed: ${String(err)}`)));
-    }
+    await runCleanups();
     clearTimeout(deadline);
     say(dim(`${elapsed()} everything stopped, temporary directory removed`));
   }
