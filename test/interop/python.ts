@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +14,11 @@ export const venvDir = join(repoRoot, 'test/interop/.venv');
 export const venvPython = join(venvDir, 'bin/python');
 const scriptsDir = fileURLToPath(new URL('./py/', import.meta.url));
 const setupScript = join(repoRoot, 'scripts/setup-python.sh');
-const lockDir = join(repoRoot, 'test/interop/.venv-setup.lock');
+// Outside the work tree, so a crashed run leaves nothing for git to see; one lock per checkout.
+const lockDir = join(
+  tmpdir(),
+  `scouter-interop-setup-${createHash('sha256').update(venvDir).digest('hex').slice(0, 12)}.lock`,
+);
 
 /** Where Scouter's Python client can run, or why it cannot. */
 export type PythonEnv = { ok: true; python: string; scouterMl: string } | { ok: false; reason: string };
@@ -48,7 +54,8 @@ async function withSetupLock<T>(fn: () => Promise<T>): Promise<T> {
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })!.mtimeMs > 600_000) {
+      const lock = statSync(lockDir, { throwIfNoEntry: false });
+      if (lock !== undefined && Date.now() - lock.mtimeMs > 600_000) {
         rmSync(lockDir, { recursive: true, force: true });
       } else {
         await sleep(500);
