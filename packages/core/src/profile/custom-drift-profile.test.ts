@@ -454,6 +454,12 @@ describe('save and load', () => {
     expect((caught as InvalidProfileError).path).toBe('config.alert_config.dispatch_config');
   });
 
+  it('rejects a path that is not a non-empty string', () => {
+    expect(() => profile().save('')).toThrow(InvalidOptionsError);
+    expect(() => profile().save(42 as unknown as string)).toThrow(InvalidOptionsError);
+    expect(() => CustomDriftProfile.load(undefined as unknown as string)).toThrow(InvalidOptionsError);
+  });
+
   it('reports an unwritable target as ERR_IO', () => {
     const blocker = join(dir, 'file');
     writeFileSync(blocker, 'x');

@@ -28,6 +28,7 @@ export interface CreateProfileRequestOptions {
 
 function describeInput(value: unknown): string {
   if (value === null) return 'null';
+  if (value === '') return 'an empty string';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
 }
@@ -188,6 +189,11 @@ export class CustomDriftProfile {
    * missing parent folders. Returns the path written. Throws `ScouterIoError` (ERR_IO).
    */
   save(path: string = DEFAULT_PROFILE_PATH): string {
+    if (typeof path !== 'string' || path === '') {
+      throw new InvalidOptionsError(
+        `save(path) needs a file path string, e.g. "profiles/model.json"; got ${describeInput(path)}`,
+      );
+    }
     const parsedPath = parse(path);
     const target =
       parsedPath.ext === '.json'
@@ -209,6 +215,11 @@ export class CustomDriftProfile {
    * Throws `ScouterIoError` when the file cannot be read, `InvalidProfileError` when it is not a valid profile.
    */
   static load(path: string): CustomDriftProfile {
+    if (typeof path !== 'string' || path === '') {
+      throw new InvalidOptionsError(
+        `load(path) needs a file path string, e.g. "profiles/model.json"; got ${describeInput(path)}`,
+      );
+    }
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
