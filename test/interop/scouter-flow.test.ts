@@ -150,3 +150,21 @@ describe("Scouter's clients across an access-token expiry", () => {
     expect(Object.keys(py.metrics)).toStrictEqual(['mae']);
   }, 120_000);
 });
+
+describe('profile versions as the Python client sees them', () => {
+  it('0.0.0 registers as 0.0.0 then 0.1.0; "1" as 1.0.0; 1.0.0 again as 1.1.0 (and again, as Scouter); "2.5" as 2.5.0', async (ctx) => {
+    if (!env.ok) ctx.skip(skipMessage(env));
+    server = await startTestServer({ schedulerEnabled: false });
+    const py = await runPython<{ versions: string[] }>('register_versions', {
+      server_uri: server.serverUri,
+      ...auth,
+      spec: {
+        space: 'interop',
+        name: 'versions',
+        metrics: [{ name: 'mae', value: 1, threshold: 'Above', threshold_value: 0.5 }],
+      },
+      versions: [null, null, '1', '1.0.0', '1.0.0', '2.5'],
+    });
+    expect(py.versions).toStrictEqual(['0.0.0', '0.1.0', '1.0.0', '1.1.0', '1.1.0', '2.5.0']);
+  }, 90_000);
+});
