@@ -73,6 +73,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
     ...(config.logger ? { loggerInstance: config.logger } : { logger: { level: config.logLevel } }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    disableRequestLogging: true,
     forceCloseConnections: 'idle',
   });
   app.removeContentTypeParser('text/plain');
@@ -100,6 +101,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
     request.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'Internal server error' });
   });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+    done();
+  });
+
   const knownPaths = new Set<string>();
   app.addHook('onRoute', (route) => {
     knownPaths.add(route.url);
@@ -128,7 +142,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
     await Promise.all([scheduler.stop(), dispatcher.stop()]);
     if (ownsStorage) await storage.close();
   });
-  return app as ScouterServer;
+  const instance: FastifyInstance = app;
+  return instance as ScouterServer;
 }
 
 /** `createServer` plus `listen` on `port`/`host`. */
