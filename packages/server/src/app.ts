@@ -61,11 +61,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
   const config = parseServerOptions(options);
   const ownsStorage = config.storage === undefined;
   const storage = config.storage ?? createStorage(config.databaseUri);
-  await storage.init();
   try {
+    await storage.init();
     await seedDefaultUsers(storage, config);
   } catch (err) {
-    if (ownsStorage) await storage.close();
+    if (ownsStorage) await storage.close().catch(() => undefined);
     throw err;
   }
 

@@ -26,10 +26,19 @@ function cookie(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
+/** Inserts a user unless another server instance created it at the same moment. */
+async function insertOnce(storage: Storage, user: StoredUser): Promise<void> {
+  try {
+    await storage.insertUser(user);
+  } catch (err) {
+    if (!(await storage.getUser(user.username))) throw err;
+  }
+}
+
 /** Creates Scouter's two default users (admin + guest) when the user table is empty. */
 export async function seedDefaultUsers(storage: Storage, config: ServerConfig): Promise<boolean> {
   if ((await storage.countUsers()) > 0) return false;
-  const admin: StoredUser = {
+  await insertOnce(storage, {
     username: config.defaultUsername,
     passwordHash: await hashPassword(config.defaultPassword),
     email: 'admin',
@@ -38,10 +47,9 @@ export async function seedDefaultUsers(storage: Storage, config: ServerConfig): 
     role: 'admin',
     active: true,
     refreshToken: null,
-  };
-  await storage.insertUser(admin);
+  });
   if (config.guestAccess !== 'disabled' && config.defaultUsername !== GUEST_USERNAME) {
-    await storage.insertUser({
+    await insertOnce(storage, {
       username: GUEST_USERNAME,
       passwordHash: await hashPassword(GUEST_USERNAME),
       email: 'default',

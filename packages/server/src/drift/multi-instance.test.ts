@@ -21,8 +21,10 @@ describe.skipIf(unavailable !== null)('two server instances on one PostgreSQL', 
     const clock = new TestClock('2025-11-24T16:00:30Z');
     const printedA: string[] = [];
     const printedB: string[] = [];
-    const a = await testServer({ databaseUri: uri, now: clock.now, consoleWrite: (t) => printedA.push(t) });
-    const b = await testServer({ databaseUri: uri, now: clock.now, consoleWrite: (t) => printedB.push(t) });
+    const [a, b] = await Promise.all([
+      testServer({ databaseUri: uri, now: clock.now, consoleWrite: (t) => printedA.push(t) }),
+      testServer({ databaseUri: uri, now: clock.now, consoleWrite: (t) => printedB.push(t) }),
+    ]);
     const apps: ScouterServer[] = [a, b];
     try {
       const admin = await login(a);
