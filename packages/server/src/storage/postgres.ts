@@ -387,6 +387,7 @@ export class PostgresStorage implements Storage {
   }
 
   async binnedCustomMetrics(query: BinnedQuery): Promise<BinnedRow[]> {
+    // Unnamed on purpose: a named statement can switch to a generic plan that ignores the window and scans everything.
     const width = binWidthToMicros(query.binWidthMicros);
     const { rows } = await this.pool.query<{
       bin: string;
@@ -394,7 +395,6 @@ export class PostgresStorage implements Storage {
       avg: number;
       stddev: number | null;
     }>({
-      name: 'scouter-binned-custom-metrics',
       text: `SELECT ${TO_MICROS('bin')} AS bin, metric, avg(value) AS avg, stddev_samp(value) AS stddev
              FROM (
                SELECT date_bin($4::int8 * interval '1 microsecond', created_at, '1970-01-01T00:00:00Z'::timestamptz)
