@@ -9,6 +9,7 @@ export const DEFAULT_SECRET = 'Hx4dHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=';
 
 /** What the fixed `guest` user may do: `write` (Scouter's behaviour), `read` (read-only) or `disabled`. */
 export const GuestAccess = { Write: 'write', Read: 'read', Disabled: 'disabled' } as const;
+/** `write`, `read` or `disabled`. */
 export type GuestAccess = (typeof GuestAccess)[keyof typeof GuestAccess];
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

@@ -7,6 +7,7 @@ import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { DriftScheduler } from './drift/scheduler.js';
 import type { Storage } from './storage/types.js';
 
+/** The per-server objects routes need (no module-level state, so several servers can share a process). */
 export interface ServerContext {
   config: ServerConfig;
   storage: Storage;

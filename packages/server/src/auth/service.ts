@@ -7,6 +7,7 @@ import { decodeSignedToken, signToken, verifyToken } from './jwt.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { UserPermissions } from './permissions.js';
 
+/** Scouter's fixed guest user (password `guest`). */
 export const GUEST_USERNAME = 'guest';
 
 const VISIBLE_ASCII = /^[\x21-\x7e]*$/;

@@ -19,6 +19,7 @@ interface Delivery {
   body: unknown;
 }
 
+/** Sends stored alerts to their channel with timeout and retries (`deliver()`), and retries leftovers (`sweep()`). */
 export class Dispatcher {
   private stopping = false;
   private sweepTimer: NodeJS.Timeout | null = null;

@@ -26,6 +26,7 @@ export interface JobResult {
   failed?: true;
 }
 
+/** Polls for due drift jobs (`runDueJobs()`), runs them, and runs the retention cleanup. */
 export class DriftScheduler {
   private timer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;

@@ -22,6 +22,7 @@ export function toAlertJson(row: AlertRow): Record<string, unknown> {
   };
 }
 
+/** Registers `GET`/`PUT /scouter/alerts`. */
 export function registerAlertRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/scouter/alerts', { onRequest: ctx.protect }, async (request) => {
     const query = parseQuery(request, driftAlertRequestQuery);

@@ -50,6 +50,7 @@ function timestamp(name: string, text: string): number {
   return micros;
 }
 
+/** Registers `GET /scouter/drift/custom`. */
 export function registerDriftRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/scouter/drift/custom', { onRequest: ctx.protect }, async (request) => {
     const query = parseQuery(request, driftRequestQuery);

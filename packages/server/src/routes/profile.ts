@@ -64,6 +64,7 @@ export function readProfile(request: ProfileRequestJson): CustomDriftProfileJson
   return profile;
 }
 
+/** Registers `/scouter/profile` (POST, PUT, GET), `/scouter/profile/status` and `/scouter/profiles`. */
 export function registerProfileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { storage, config } = ctx;
 

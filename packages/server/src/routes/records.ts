@@ -58,6 +58,7 @@ async function ingest(request: FastifyRequest, ctx: ServerContext): Promise<void
   if (rows.length > 0) await ctx.storage.insertCustomRecords(rows);
 }
 
+/** Registers `POST /scouter/message` and `POST /scouter/drift`. */
 export function registerRecordRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/scouter/message', { onRequest: ctx.protect }, async (request) => {
     await ingest(request, ctx);
