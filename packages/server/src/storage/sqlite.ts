@@ -584,8 +584,11 @@ export class SqliteStorage implements Storage {
     const next = this.prepare(
       'SELECT min(metric) FROM custom_drift WHERE space = ? AND name = ? AND version = ? AND metric > ?',
     ).pluck();
+    const first = this.prepare(
+      'SELECT min(metric) FROM custom_drift WHERE space = ? AND name = ? AND version = ?',
+    ).pluck();
     const metrics: string[] = [];
-    let metric = next.get(key.space, key.name, key.version, '') as string | null;
+    let metric = first.get(key.space, key.name, key.version) as string | null;
     while (metric !== null) {
       metrics.push(metric);
       metric = next.get(key.space, key.name, key.version, metric) as string | null;

@@ -339,6 +339,16 @@ export function describeStorageSuite(name: string, factory: () => Promise<Storag
           { binStartMicros: bin0, metric: 'mae', avg: 4, stddev: null },
         ]);
 
+        await storage.insertCustomRecords([rec(bin0 + 5, '', 3, { ...KEY, name: 'blank' })]);
+        expect(
+          await storage.binnedCustomMetrics({
+            ...KEY,
+            name: 'blank',
+            sinceMicros: bin0,
+            binWidthMicros: width,
+          }),
+        ).toEqual([{ binStartMicros: bin0, metric: '', avg: 3, stddev: null }]);
+
         expect(
           await storage.binnedCustomMetrics({ ...KEY, sinceMicros: bin0 + 4 * width, binWidthMicros: width }),
         ).toEqual([]);
