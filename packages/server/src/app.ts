@@ -1,5 +1,5 @@
 /** `createServer` / `startServer`: the Fastify app of scouter-server, wired to storage, auth, drift jobs, dispatch. */
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AuthService, seedDefaultUsers } from './auth/service.js';
 import type { UserPermissions } from './auth/permissions.js';
@@ -73,7 +73,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
     ...(config.logger ? { loggerInstance: config.logger } : { logger: { level: config.logLevel } }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
   });
   app.removeContentTypeParser('text/plain');
