@@ -31,7 +31,9 @@ const rounds = Number(args.rounds ?? (quick ? 2 : 4));
 const duration = Number(args.duration ?? (quick ? 1 : 2));
 const warmup = Number(args.warmup ?? (quick ? 1 : 3));
 const connections = Number(args.connections);
-const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) as Array<'express' | 'fastify'>;
+const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) as Array<
+  'express' | 'fastify'
+>;
 const variants = (args.variants ?? '').split(',').filter(Boolean);
 const serverScript = fileURLToPath(new URL('./servers/adapter-app.ts', import.meta.url));
 const body = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
@@ -58,7 +60,12 @@ interface Server {
   ask<T>(type: string, reply: string): Promise<T>;
 }
 
-async function startServer(framework: string, variant: string, sinkUrl: string, profile: string): Promise<Server> {
+async function startServer(
+  framework: string,
+  variant: string,
+  sinkUrl: string,
+  profile: string,
+): Promise<Server> {
   const command = hasTaskset ? 'taskset' : process.execPath;
   const argv = [...(hasTaskset ? ['-c', '0', process.execPath] : []), '--import', 'tsx', serverScript];
   const child = spawn(command, argv, {
@@ -119,13 +126,22 @@ const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
 async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   const profile = new CustomDriftProfile(
-    new CustomMetricDriftConfig({ space: 'bench', name: `${framework}-model`, version: '1.0.0', sampleSize: 25 }),
-    ['mae', 'confidence'].map((name) => new CustomMetric({ name, value: 0.5, alertThreshold: AlertThreshold.Above })),
+    new CustomMetricDriftConfig({
+      space: 'bench',
+      name: `${framework}-model`,
+      version: '1.0.0',
+      sampleSize: 25,
+    }),
+    ['mae', 'confidence'].map(
+      (name) => new CustomMetric({ name, value: 0.5, alertThreshold: AlertThreshold.Above }),
+    ),
   );
   const profilePath = profile.save(join(mkdtempSync(join(tmpdir(), 'scouter-bench-')), 'profile.json'));
   const sinks = await Promise.all(['bare', ...variants].map(() => startLoopbackSink({ keepRecords: false })));
   const servers = await Promise.all(
-    ['bare', ...variants].map((variant, i) => startServer(framework, variant, (sinks[i] as Sink).url, profilePath)),
+    ['bare', ...variants].map((variant, i) =>
+      startServer(framework, variant, (sinks[i] as Sink).url, profilePath),
+    ),
   );
   const byVariant = new Map(servers.map((s) => [s.variant, s]));
   const bare = byVariant.get('bare') as Server;
@@ -158,10 +174,10 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   const delivery = new Map<string, string>();
   for (const [i, server] of servers.entries()) {
     const sink = sinks[i] as Sink;
-    const finished = await server.ask<{ served: number; queue?: { inserted: number; recordsSent: number; dropped: Record<string, number> } }>(
-      'finish',
-      'finished',
-    );
+    const finished = await server.ask<{
+      served: number;
+      queue?: { inserted: number; recordsSent: number; dropped: Record<string, number> };
+    }>('finish', 'finished');
     if (finished.queue === undefined) continue;
     const q = finished.queue;
     await sink.waitForRecords(q.recordsSent, 10_000).catch(() => undefined);
@@ -176,7 +192,9 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
 
   const bareCpu = median(bareBlocks.map((b) => b.cpuPerReq));
   console.log(`\n### ${framework} (${rounds} rounds × ${duration} s blocks, ${connections} connections)\n`);
-  console.log('| variant | paired req/s ratio, median (min–max) | CPU µs/req (Δ vs bare) | p50 ms | p99 ms | RSS MB | delivery |');
+  console.log(
+    '| variant | paired req/s ratio, median (min–max) | CPU µs/req (Δ vs bare) | p50 ms | p99 ms | RSS MB | delivery |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   console.log(
     `| bare | 1 | ${fmt(bareCpu, 1)} | ${median(bareBlocks.map((b) => b.p50))} | ${median(bareBlocks.map((b) => b.p99))} | ${fmt((rss.get('bare') ?? 0) / 2 ** 20, 0)} | |`,

@@ -59,6 +59,14 @@ function setupOtel(): unknown {
 }
 
 type Finish = () => Promise<object>;
+interface Monitored {
+  body: { features: number[] };
+  scouter?: { insert(metrics: Record<string, number>): void } | null;
+}
+interface Sendable {
+  json(body: unknown): void;
+  send(body: unknown): void;
+}
 
 async function startExpress(): Promise<{ port: number; finish: Finish }> {
   const express = require('express');
@@ -74,19 +82,21 @@ async function startExpress(): Promise<{ port: number; finish: Finish }> {
     const promBundle = require('express-prom-bundle');
     app.use(promBundle({ includeMethod: true, includePath: true }));
   }
-  app.post('/predict', (req: any, res: any) => {
+  app.post('/predict', (req: Monitored, res: Sendable) => {
     const score = predict(req.body.features);
-    if (req.scouter !== undefined) req.scouter.insert({ mae: Math.abs(score - 0.5), confidence: score });
+    req.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
     served++;
     res.json({ score });
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  const server = app.listen(0, '127.0.0.1') as import('node:http').Server;
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   server.keepAliveTimeout = 60_000;
   return { port: (server.address() as AddressInfo).port, finish };
 }
 
-async function startFastify(fastifyOtel: any): Promise<{ port: number; finish: Finish }> {
+async function startFastify(
+  fastifyOtel: { plugin(): unknown } | undefined,
+): Promise<{ port: number; finish: Finish }> {
   const Fastify = require('fastify');
   const app = Fastify({ keepAliveTimeout: 60_000 });
   let finish: Finish = async () => ({});
@@ -100,13 +110,11 @@ async function startFastify(fastifyOtel: any): Promise<{ port: number; finish: F
   } else if (variant === 'prom') {
     await app.register(require('fastify-metrics'), { endpoint: '/metrics' });
   } else if (variant === 'otel') {
-    await app.register(fastifyOtel.plugin());
+    await app.register(fastifyOtel?.plugin());
   }
-  app.post('/predict', (request: any, reply: any) => {
+  app.post('/predict', (request: Monitored, reply: Sendable) => {
     const score = predict(request.body.features);
-    if (request.scouter !== undefined && request.scouter !== null) {
-      request.scouter.insert({ mae: Math.abs(score - 0.5), confidence: score });
-    }
+    request.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
     served++;
     reply.send({ score });
   });
@@ -114,13 +122,18 @@ async function startFastify(fastifyOtel: any): Promise<{ port: number; finish: F
   return { port: (app.server.address() as AddressInfo).port, finish };
 }
 
-const fastifyOtel = variant === 'otel' ? setupOtel() : undefined;
+const fastifyOtel = variant === 'otel' ? (setupOtel() as { plugin(): unknown } | undefined) : undefined;
 const { port, finish } = framework === 'express' ? await startExpress() : await startFastify(fastifyOtel);
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
     const cpu = process.cpuUsage();
-    process.send?.({ type: 'stats', cpuMicros: cpu.user + cpu.system, served, rss: process.memoryUsage().rss });
+    process.send?.({
+      type: 'stats',
+      cpuMicros: cpu.user + cpu.system,
+      served,
+      rss: process.memoryUsage().rss,
+    });
   } else if (message.type === 'exit') {
     process.exit(0);
   } else if (message.type === 'finish') {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { HttpConfig, MockConfig, ScouterQueue, type QueueLogger } from '@scouter-ts/core';
 import express, { type Express } from 'express';
@@ -151,6 +152,29 @@ describe('@scouter-ts/express', () => {
     expect(latencies.every((ms) => ms > 0 && ms < 5_000)).toBe(true);
   });
 
+  it('exposes req.scouter in mounted routers and sub-apps', async () => {
+    const mock = new MockConfig();
+    const mw = track(scouter({ profiles: { model: makeProfile('model', ['mae']) }, transport: mock }));
+    const app = express();
+    app.use(mw);
+    const sub = express();
+    sub.get('/x', (req, res) => {
+      req.scouter.insert({ mae: 1 });
+      res.send('sub');
+    });
+    const router = express.Router();
+    router.get('/y', (req, res) => {
+      req.scouter.insert({ mae: 2 });
+      res.send('router');
+    });
+    app.use('/sub', sub);
+    app.use('/r', router);
+    await request(app).get('/sub/x').expect(200, 'sub');
+    await request(app).get('/r/y').expect(200, 'router');
+    await mw.close();
+    expect(brief(mock.records).map((r) => r.value)).toEqual([1, 2]);
+  });
+
   it('lets record() reach the request from nested async model code that never sees req', async () => {
     const mock = new MockConfig();
     const mw = track(
@@ -184,6 +208,36 @@ describe('@scouter-ts/express', () => {
       { name: 'model', metric: 'score', value: 3 },
       { name: 'model', metric: 'score', value: 11 },
     ]);
+  });
+
+  it('hands the values to the queue when the client closes the connection before the response', async () => {
+    const mock = new MockConfig();
+    const mw = track(
+      scouter({ profiles: { model: makeProfile('model', ['mae', 'latency_ms']) }, transport: mock }),
+    );
+    const app = express();
+    app.use(mw);
+    let closed!: () => void;
+    const aborted = new Promise<void>((resolve) => (closed = resolve));
+    app.get('/hang', (req, res) => {
+      req.scouter.insert({ mae: 8 });
+      res.once('close', () => setImmediate(closed));
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as AddressInfo;
+    const controller = new AbortController();
+    const pending = fetch(`http://127.0.0.1:${port}/hang`, { signal: controller.signal }).catch(
+      () => 'aborted',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    expect(await pending).toBe('aborted');
+    await aborted;
+    await mw.close();
+    expect(brief(mock.records).map((r) => r.metric)).toEqual(['mae', 'latency_ms']);
+    expect(mock.records[0]?.value).toBe(8);
   });
 
   it('keeps answering normally while the monitoring server fails, and reports through onError and counters', async () => {

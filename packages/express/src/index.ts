@@ -42,10 +42,13 @@ export interface ScouterMiddleware extends RequestHandler {
  */
 export function scouter(options: ScouterExpressOptions | ScouterQueue): ScouterMiddleware {
   const monitor = new RequestMonitor(options, { what: '@scouter-ts/express' });
+  let accessorDefined = false;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (!monitor.claim(req.app, (req as { scouter?: RequestScouter }).scouter)) return next();
+    const locals = (res.locals ??= Object.create(null) as Response['locals']) as Record<symbol, unknown>;
+    if (!monitor.claim(req.app, locals[kCapture])) return next();
+    if (!accessorDefined) accessorDefined = defineRequestAccessor(req);
     const capture = monitor.begin(req);
-    req.scouter = capture;
+    locals[kCapture] = capture;
     res.once('close', () => capture.commit(res.statusCode));
     monitor.run(capture, next);
   };
@@ -55,6 +58,28 @@ export function scouter(options: ScouterExpressOptions | ScouterQueue): ScouterM
     close: { value: () => monitor.close() },
     stats: { value: () => monitor.stats() },
   }) as ScouterMiddleware;
+}
+
+const kCapture = Symbol.for('@scouter-ts/express.capture');
+
+/**
+ * `req.scouter` is a getter on Express's shared request prototype reading `res.locals`: adding an own property to
+ * `req` costs several microseconds per request in V8 (Express swaps its prototype per request), a locals entry
+ * does not. Defined on first use, on the prototype all apps share, so mounted sub-apps see it too.
+ */
+function defineRequestAccessor(req: Request): true {
+  const base = Object.getPrototypeOf((req.app as unknown as { request: object }).request) as object;
+  if (Object.getOwnPropertyDescriptor(base, 'scouter') !== undefined) return true;
+  Object.defineProperty(base, 'scouter', {
+    configurable: true,
+    get(this: Request): unknown {
+      return (this.res?.locals as Record<symbol, unknown> | undefined)?.[kCapture];
+    },
+    set(this: Request, value: unknown) {
+      Object.defineProperty(this, 'scouter', { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
+  return true;
 }
 
 export { record, type RequestScouter, type CaptureStats } from '@scouter-ts/core';

@@ -37,8 +37,8 @@ export function record(aliasOrMetrics: string | MetricsInput, metrics?: MetricsI
   if (warnedOutsideRequest) return;
   warnedOutsideRequest = true;
   process.emitWarning(
-    'record() was called outside a request monitored by scouter-ts; the values were dropped. ' +
-      'Call it from code running inside a request handler, or use queue.insert() directly.',
+    'record() was called outside a request monitored by scouter-ts (or with asyncContext: false); the values were ' +
+      'dropped. Call it from code running inside a request handler, or use req.scouter.insert() / queue.insert().',
     { code: 'SCOUTER_RECORD_OUTSIDE_REQUEST' },
   );
 }
