@@ -3,6 +3,7 @@
 // Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
 // require hooks can patch them (as an application preloading an OTel SDK would).
 import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpConfig, MockConfig } from '@scouter-ts/core';
 import { scouter } from '@scouter-ts/express';
@@ -88,7 +89,7 @@ async function startExpress(): Promise<{ port: number; finish: Finish }> {
     served++;
     res.json({ score });
   });
-  const server = app.listen(0, '127.0.0.1') as import('node:http').Server;
+  const server = app.listen(0, '127.0.0.1') as Server;
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   server.keepAliveTimeout = 60_000;
   return { port: (server.address() as AddressInfo).port, finish };
