@@ -177,6 +177,9 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
       nextRun: new Date('2025-11-24T16:02:00Z'),
     });
     receiver.respond = () => 200;
+    expect(await server.scouterServer.dispatcher.sweep()).toBe(0);
+    expect(receiver.requests).toHaveLength(2);
+    clock.advance(60_000);
     expect(await server.scouterServer.dispatcher.sweep()).toBe(1);
     expect(receiver.requests).toHaveLength(3);
     expect(await undelivered(server)).toEqual([]);

@@ -25,6 +25,7 @@ export class Dispatcher {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlightIds = new Set<number>();
 
   constructor(
     private readonly storage: Storage,
@@ -114,14 +115,25 @@ export class Dispatcher {
       return delivered;
     })();
     this.inFlight.add(task);
+    this.inFlightIds.add(row.id);
     try {
       return await task;
     } finally {
       this.inFlight.delete(task);
+      this.inFlightIds.delete(row.id);
     }
   }
 
-  /** Retries stored alerts that were not delivered yet (oldest first). Returns how many got through. */
+  /** How long a fresh alert may still be in its first delivery (here or on another instance). */
+  private firstDeliveryWindowMs(): number {
+    const { dispatchAttempts, dispatchTimeoutMs, dispatchRetryBaseMs } = this.config;
+    return dispatchAttempts * dispatchTimeoutMs + dispatchRetryBaseMs * 2 ** dispatchAttempts;
+  }
+
+  /**
+   * Retries stored alerts that were not delivered yet (oldest first), skipping alerts still within their first
+   * delivery, so no alert is sent twice by a sweep racing the drift job. Returns how many got through.
+   */
   async sweep(limit = 100): Promise<number> {
     if (this.sweeping) {
       await this.sweeping;
@@ -131,8 +143,10 @@ export class Dispatcher {
     const run = (async () => {
       const pending = await this.storage.undispatchedAlerts(limit);
       const profiles = new Map<string, CustomDriftProfileJson | null>();
+      const freshAfterMicros = (this.config.now().getTime() - this.firstDeliveryWindowMs()) * 1000;
       for (const row of pending) {
         if (this.stopping) break;
+        if (this.inFlightIds.has(row.id) || row.createdAtMicros > freshAfterMicros) continue;
         const key = JSON.stringify([row.space, row.name, row.version, row.driftType]);
         if (!profiles.has(key)) {
           const found = await this.storage.getProfile(row, row.driftType);
@@ -154,18 +168,18 @@ export class Dispatcher {
     return delivered;
   }
 
-  /** Starts the periodic sweep (unref'd timer). */
+  /** Starts the periodic sweep (unref'd timer), with a first sweep right away for alerts left from before. */
   start(): void {
     this.stopping = false;
-    const tick = () => {
+    const tick = (delayMs: number) => {
       this.sweepTimer = setTimeout(() => {
         void this.sweep().finally(() => {
-          if (!this.stopping) tick();
+          if (!this.stopping) tick(this.config.dispatchSweepIntervalMs);
         });
-      }, this.config.dispatchSweepIntervalMs);
+      }, delayMs);
       this.sweepTimer.unref();
     };
-    tick();
+    tick(0);
   }
 
   /** Stops retrying and waits for deliveries in flight. */
