@@ -4,14 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startInferenceService } from './app.js';
-import { loadArtifacts } from './monitoring.js';
+import { runServiceCli } from './service.js';
 
-const { model, profilePath } = await loadArtifacts(fileURLToPath(new URL('../artifacts', import.meta.url)));
-const service = await startInferenceService({
-  model,
-  profilePath,
-  port: Number(process.env.PORT ?? 3000),
-  host: process.env.HOST ?? '127.0.0.1',
-  handleSignals: true,
-});
-console.log(`iris-express listening on ${service.url} (POST /predict, GET /healthz); Ctrl+C to stop`);
+await runServiceCli(
+  'iris-express',
+  startInferenceService,
+  fileURLToPath(new URL('../artifacts', import.meta.url)),
+  3000,
+);

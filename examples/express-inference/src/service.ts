@@ -4,6 +4,7 @@
  */
 import type { AdapterTransport, FlushResult, ScouterQueueOptions } from '@scouter-ts/core';
 import type { IrisModel } from './model.js';
+import { loadArtifacts } from './monitoring.js';
 
 /** How to start an example service. */
 export interface InferenceServiceOptions {
@@ -35,3 +36,29 @@ export interface RunningService {
 
 /** `startInferenceService` of either example. */
 export type StartInferenceService = (options: InferenceServiceOptions) => Promise<RunningService>;
+
+/**
+ * The `start` script of an example: loads what `train` saved from `artifactsDir` and serves it on `PORT`
+ * (default `defaultPort`) and `HOST` (default 127.0.0.1), flushing on SIGTERM/SIGINT. Sets the exit code on failure.
+ */
+export async function runServiceCli(
+  name: string,
+  startService: StartInferenceService,
+  artifactsDir: string,
+  defaultPort: number,
+): Promise<void> {
+  try {
+    const { model, profilePath } = await loadArtifacts(artifactsDir);
+    const service = await startService({
+      model,
+      profilePath,
+      port: Number(process.env.PORT ?? defaultPort),
+      host: process.env.HOST ?? '127.0.0.1',
+      handleSignals: true,
+    });
+    console.log(`${name} listening on ${service.url} (POST /predict, GET /healthz); Ctrl+C to stop`);
+  } catch (err) {
+    console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
