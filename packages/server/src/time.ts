@@ -1,5 +1,8 @@
 /** Microsecond timestamps (the precision Scouter's Postgres keeps) and chrono's AutoSi output format. */
 
+/** `next_run` of a schedule that never fires again. */
+export const NEVER = new Date('9999-12-31T23:59:59Z');
+
 /** Microseconds since the Unix epoch of a `Date`. */
 export function toMicros(date: Date): number {
   return date.getTime() * 1000;

@@ -8,11 +8,9 @@ import { nextCronRun } from '@scouter-ts/core';
 import type { ServerConfig } from '../config.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ProfileRow, Storage } from '../storage/types.js';
-import { toMicros } from '../time.js';
+import { NEVER, toMicros } from '../time.js';
 import { evaluateProfile } from './evaluate.js';
 
-/** `next_run` for a schedule that never fires again. */
-const NEVER = new Date('9999-12-31T23:59:59Z');
 const RETENTION_INTERVAL_MS = 3_600_000;
 /** Upper bound of jobs one tick runs, so a tick always ends. */
 const MAX_JOBS_PER_TICK = 1000;

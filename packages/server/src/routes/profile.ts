@@ -6,18 +6,17 @@ import {
   listProfilesRequestJson,
   profileRequestJson,
   profileStatusRequestJson,
+  nextCronRun,
   validateCron,
 } from '@scouter-ts/core';
 import type { CustomDriftProfileJson, ProfileRequestJson } from '@scouter-ts/core';
-import { nextCronRun } from '@scouter-ts/core';
 import { hasReadPermission, hasWritePermission } from '../auth/permissions.js';
 import { userOf } from '../context.js';
 import type { ServerContext } from '../context.js';
 import { HttpError, permissionDenied } from '../errors.js';
+import { NEVER } from '../time.js';
 import { parseBody, parseQuery } from './parse.js';
 import { resolveVersion } from './versioning.js';
-
-const NEVER = new Date('9999-12-31T23:59:59Z');
 
 function invalidProfile(detail: string): HttpError {
   return new HttpError(400, `Invalid drift profile: ${detail}`);
