@@ -204,6 +204,39 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       expect(res.json()).toEqual({ Custom: profile });
     });
 
+    it('accepts the reference request exactly as the Python client sends it', async () => {
+      const body =
+        '{"space": "scouter", "drift_type": "Custom", "profile": "{\\n  \\"config\\": {\\n    \\"sample_size\\": 25,\\n    \\"space\\": \\"scouter\\",\\n    \\"name\\": \\"model\\",\\n    \\"version\\": \\"0.1.0\\",\\n    \\"alert_config\\": {\\n      \\"dispatch_config\\": {\\n        \\"Console\\": {\\n          \\"enabled\\": true\\n        }\\n      },\\n      \\"schedule\\": \\"0 0 0 * * *\\",\\n      \\"alert_conditions\\": {\\n        \\"mae\\": {\\n          \\"alert_threshold\\": \\"Above\\",\\n          \\"alert_threshold_value\\": 2.0\\n        }\\n      }\\n    },\\n    \\"drift_type\\": \\"Custom\\"\\n  },\\n  \\"metrics\\": {\\n    \\"mae\\": 12.4\\n  },\\n  \\"scouter_version\\": \\"0.13.0\\"\\n}", "version_request": {"version": "0.1.0", "version_type": "Minor", "pre_tag": null, "build_tag": null}, "active": false, "deactivate_others": false}';
+      let res = await app.inject({
+        method: 'POST',
+        url: '/scouter/profile',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        payload: body,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe(
+        '{"space":"scouter","name":"model","version":"0.1.0","status":"success","active":false}',
+      );
+      res = await get('/scouter/profile?name=model&space=scouter&version=0.1.0&drift_type=Custom');
+      expect(res.json().Custom.config.alert_config).toEqual({
+        dispatch_config: { Console: { enabled: true } },
+        schedule: '0 0 0 * * *',
+        alert_conditions: { mae: { alert_threshold: 'Above', alert_threshold_value: 2 } },
+      });
+      const row = await app.scouterServer.storage.getProfile(
+        { space: 'scouter', name: 'model', version: '0.1.0' },
+        'Custom',
+      );
+      expect(row).toMatchObject({
+        active: false,
+        status: 'pending',
+        schedule: '0 0 0 * * *',
+        previousRun: new Date(T0),
+        nextRun: new Date('2025-11-25T00:00:00Z'),
+        scouterVersion: '0.13.0',
+      });
+    });
+
     it('registers 0.0.0 as 0.0.0 and completes partial versions', async () => {
       let res = await post('/scouter/profile', profileRequest(profileJson({ version: '0.0.0' })));
       expect(res.json().version).toBe('0.0.0');
