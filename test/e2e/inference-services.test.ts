@@ -108,6 +108,38 @@ describe.each(frameworks)('%s inference service end to end', (framework, startSe
     for (const value of latency) expect(value).toBeGreaterThan(0);
   });
 
+  it('answers a malformed body with 400 and records only its latency, no model metrics', async () => {
+    const h = await scouter();
+    const training = await trainAndRegister(h.client, settings({ sampleSize: 4 }), join(h.dir, 'artifacts'));
+    const service = await serve({
+      model: training.model,
+      profilePath: training.profilePath,
+      transport: h.transport,
+      queueOptions: { flushIntervalMs: 600_000 },
+    });
+    const bad = await fetch(`${service.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: { sepal_length: 5.1, sepal_width: 'wide' }, species: 'setosa' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error:
+        'features.sepal_width, features.petal_length, features.petal_width must be finite numbers (centimetres)',
+    });
+    const rows = loadIris().holdout.slice(0, 4);
+    await sendTraffic(service.url, rows);
+    await service.close();
+
+    // The bad request is one sample holding only latency_ms, so the first batch holds 3 predictions, the tail 1.
+    const lengths = rows.map((r) => r.features.petal_length);
+    const stored = await storedValues(h.client, training.profile, 'petal_length');
+    expect(stored).toHaveLength(2);
+    expect(stored[0]).toBeCloseTo(batchMeans(lengths.slice(0, 3), 3)[0] as number, 12);
+    expect(stored[1]).toBe(lengths[3]);
+    expect(await storedValues(h.client, training.profile, LATENCY_METRIC)).toHaveLength(2);
+  });
+
   it('alerts on the drifted metrics and not on the in-band ones (Console dispatch)', async () => {
     const schedule = '*/2 * * * * *';
     const h = await scouter({ pollIntervalMs: 100 });
