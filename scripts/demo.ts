@@ -55,7 +55,7 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const step = (n: number, title: string) => say(`\n${dim(elapsed())} ${bold(`[${n}/6] ${title}`)}`);
-const info = (line: string) => say(`       ${line}`);
+const info = (line: string) => say(`       ${line}`.trimEnd());
 const fmt = (x: number) => (Number.isFinite(x) ? String(Number(x.toFixed(3))) : x > 0 ? '+inf' : '-inf');
 
 /** A Slack-compatible receiver: accepts `POST /chat.postMessage` and keeps every body exactly as received. */
