@@ -140,6 +140,26 @@ describe.each(frameworks)('%s inference service end to end', (framework, startSe
     expect(await storedValues(h.client, training.profile, LATENCY_METRIC)).toHaveLength(2);
   });
 
+  it('keeps answering when the Scouter server refuses its credentials; the loss is reported, not thrown', async () => {
+    const h = await scouter();
+    const training = await trainAndRegister(h.client, settings({ sampleSize: 5 }), join(h.dir, 'artifacts'));
+    const problems: Array<[string, string]> = [];
+    const service = await serve({
+      model: training.model,
+      profilePath: training.profilePath,
+      transport: h.transport.with({ password: 'wrong' }),
+      queueOptions: {
+        logger: { warn: () => undefined, error: () => undefined },
+        onError: (err, info) => problems.push([err.code, info.problem]),
+      },
+    });
+    const summary = await sendTraffic(service.url, loadIris().holdout.slice(0, 5));
+    expect(summary.predictions).toHaveLength(5);
+    await service.close();
+    expect(problems).toEqual([['ERR_AUTH', 'rejected']]);
+    expect(await storedValues(h.client, training.profile, 'petal_length')).toEqual([]);
+  });
+
   it('alerts on the drifted metrics and not on the in-band ones (Console dispatch)', async () => {
     const schedule = '*/2 * * * * *';
     const h = await scouter({ pollIntervalMs: 100 });
