@@ -25,6 +25,8 @@ export type ScouterFastifyOptions = ScouterAdapterOptions<FastifyRequest>;
 
 /** Keys Fastify's `register()` itself understands; they are not ours to validate. */
 const REGISTER_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
+const kCapture = Symbol('@scouter-ts/fastify.capture');
+type WithCapture = FastifyRequest & { [kCapture]: RequestCapture | null };
 
 const plugin: FastifyPluginAsync<ScouterFastifyOptions> = async (fastify, options) => {
   const own = Object.fromEntries(Object.entries(options).filter(([key]) => !REGISTER_KEYS.has(key)));
@@ -33,17 +35,23 @@ const plugin: FastifyPluginAsync<ScouterFastifyOptions> = async (fastify, option
     await monitor.close();
   });
   fastify.decorate('scouter', await monitor.ready());
-  fastify.decorateRequest('scouter', null as unknown as RequestScouter);
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    request.scouter = monitor.begin(request);
-    done();
+  fastify.decorateRequest(kCapture, null);
+  // Created on first use; latency comes from Fastify's own reply timer, so no onRequest hook is needed.
+  fastify.decorateRequest('scouter', {
+    getter(this: FastifyRequest): RequestScouter {
+      const request = this as WithCapture;
+      return (request[kCapture] ??= monitor.begin(request));
+    },
   });
-  // Entered after body parsing, whose stream callbacks would lose the async context.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    monitor.run(request.scouter as RequestCapture, done);
-  });
+  if (monitor.options.asyncContext) {
+    // Entered after body parsing, whose stream callbacks would lose the async context.
+    fastify.addHook('preHandler', (request, _reply, done) => {
+      monitor.run((request as WithCapture)[kCapture] ?? (request.scouter as RequestCapture), done);
+    });
+  }
   fastify.addHook('onResponse', (request, reply, done) => {
-    (request.scouter as RequestCapture | null)?.commit(reply.statusCode);
+    const capture = (request as WithCapture)[kCapture] ?? (request.scouter as RequestCapture);
+    capture.commit(reply.statusCode, reply.elapsedTime);
     done();
   });
 };

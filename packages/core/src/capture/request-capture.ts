@@ -50,11 +50,14 @@ export class RequestCapture implements RequestScouter {
     (this.entries ??= []).push(alias, values);
   }
 
-  /** Ends the request: records status and latency and hands everything to the monitor. Idempotent. */
-  commit(statusCode: number): void {
+  /**
+   * Ends the request: records status and latency (measured from creation, unless the framework measured it, e.g.
+   * Fastify's `reply.elapsedTime`) and hands everything to the monitor. Idempotent.
+   */
+  commit(statusCode: number, latencyMs?: number): void {
     if (this.#committed || this.#receiver === undefined) return;
     this.#committed = true;
-    this.latencyMs = performance.now() - this.startedAt;
+    this.latencyMs = latencyMs ?? performance.now() - this.startedAt;
     this.statusCode = statusCode;
     this.#receiver.commit(this);
   }
