@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { decodeSignedToken, signToken, verifyToken } from './jwt.js';
+import { VerifiedTokenCache, decodeSignedToken, signToken, verifyToken } from './jwt.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { hasReadPermission, hasWritePermission } from './permissions.js';
 
@@ -37,6 +37,42 @@ describe('JWT', () => {
       .setProtectedHeader({ alg: 'HS512' })
       .sign(new TextEncoder().encode('secret'.repeat(11)));
     expect(await decodeSignedToken(hs512, 'secret'.repeat(11))).toBeNull();
+  });
+});
+
+describe('VerifiedTokenCache', () => {
+  it('answers like verifyToken for the same token, before and after expiry, and never for another secret', async () => {
+    const now = new Date('2025-11-24T00:00:00Z');
+    const token = await signToken(user, 'secret', 3600, now);
+    const cache = new VerifiedTokenCache('secret');
+    const at = (sec: number) => new Date(now.getTime() + sec * 1000);
+    for (const sec of [0, 10, 3659, 3599, 3660, 3661, 3659, 0]) {
+      expect(await cache.verify(token, at(sec))).toEqual(await verifyToken(token, 'secret', at(sec)));
+    }
+    expect(await cache.verify(token, at(3659))).toMatchObject({ sub: 'u' });
+    expect(await cache.verify(token, at(3660))).toBeNull();
+    expect(await cache.verify(token, new Date(Number.NaN))).toBeNull();
+    expect(await new VerifiedTokenCache('other').verify(token, now)).toBeNull();
+    const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await cache.verify(forged, now)).toBeNull();
+  });
+
+  it('keeps the not-before window of a remembered token and stays within its size', async () => {
+    const key = new TextEncoder().encode('secret');
+    const claims = { sub: 'u', exp: 4102444800, permissions: [], group_permissions: [], salt: 's' };
+    const nbf = 1764000000;
+    const later = await new SignJWT({ ...claims, nbf }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+    const cache = new VerifiedTokenCache('secret', 2);
+    expect(await cache.verify(later, new Date((nbf - 60) * 1000))).toMatchObject({ sub: 'u' });
+    expect(await cache.verify(later, new Date((nbf - 61) * 1000))).toBeNull();
+    expect(await cache.verify(later, new Date((nbf - 60) * 1000))).toMatchObject({ sub: 'u' });
+    const tokens = await Promise.all(
+      ['a', 'b', 'c'].map((sub) =>
+        new SignJWT({ ...claims, sub }).setProtectedHeader({ alg: 'HS256' }).sign(key),
+      ),
+    );
+    for (const t of tokens) expect(await cache.verify(t, new Date(nbf * 1000))).not.toBeNull();
+    expect((cache as unknown as { entries: Map<string, unknown> }).entries.size).toBe(2);
   });
 });
 

@@ -58,8 +58,11 @@ export async function signToken(
     .sign(key(secret));
 }
 
-/** Verifies signature and expiry (60 s leeway, like jsonwebtoken); null when invalid for any reason. */
-export async function verifyToken(token: string, secret: string, now: Date): Promise<Claims | null> {
+async function verifyPayload(
+  token: string,
+  secret: string,
+  now: Date,
+): Promise<{ claims: Claims; nbf: number | undefined } | null> {
   try {
     const { payload } = await jwtVerify(token, key(secret), {
       algorithms: ['HS256'],
@@ -67,9 +70,55 @@ export async function verifyToken(token: string, secret: string, now: Date): Pro
       currentDate: now,
       requiredClaims: ['exp'],
     });
-    return asClaims(payload);
+    const claims = asClaims(payload);
+    return claims ? { claims, nbf: payload.nbf } : null;
   } catch {
     return null;
+  }
+}
+
+/** Verifies signature and expiry (60 s leeway, like jsonwebtoken); null when invalid for any reason. */
+export async function verifyToken(token: string, secret: string, now: Date): Promise<Claims | null> {
+  return (await verifyPayload(token, secret, now))?.claims ?? null;
+}
+
+/**
+ * `verifyToken` for one secret that remembers the claims of tokens it verified (bounded LRU keyed by the exact token
+ * string), so a client sending the same token with every request pays the HMAC check once. A remembered token is
+ * accepted only inside the time window a full check would accept (`nbf`/`exp` with the same 60 s leeway); outside it,
+ * or for a token never verified, the full check runs. Failed checks are never remembered.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, { claims: Claims; nbf: number | undefined }>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly maxEntries = 1024,
+  ) {}
+
+  async verify(token: string, now: Date): Promise<Claims | null> {
+    const nowSec = Math.floor(now.getTime() / 1000);
+    const hit = this.entries.get(token);
+    if (hit !== undefined) {
+      if (
+        Number.isFinite(nowSec) &&
+        hit.claims.exp > nowSec - LEEWAY_SEC &&
+        (hit.nbf === undefined || hit.nbf <= nowSec + LEEWAY_SEC)
+      ) {
+        this.entries.delete(token);
+        this.entries.set(token, hit);
+        return hit.claims;
+      }
+      this.entries.delete(token);
+    }
+    const verified = await verifyPayload(token, this.secret, now);
+    if (verified === null) return null;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, verified);
+    return verified.claims;
   }
 }
 

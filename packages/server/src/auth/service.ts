@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.js';
 import { HttpError, unauthorized } from '../errors.js';
 import type { Storage, StoredUser } from '../storage/types.js';
-import { decodeSignedToken, signToken, verifyToken } from './jwt.js';
+import { VerifiedTokenCache, decodeSignedToken, signToken, verifyToken } from './jwt.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { UserPermissions } from './permissions.js';
 
@@ -66,10 +66,15 @@ export async function seedDefaultUsers(storage: Storage, config: ServerConfig): 
 
 /** Token issuing and checking for one server. */
 export class AuthService {
+  /** Access tokens already verified (clients send the same token with every request). */
+  private readonly accessTokens: VerifiedTokenCache;
+
   constructor(
     private readonly storage: Storage,
     private readonly config: ServerConfig,
-  ) {}
+  ) {
+    this.accessTokens = new VerifiedTokenCache(config.encryptSecret);
+  }
 
   private isGuest(username: string): boolean {
     return username === GUEST_USERNAME && this.config.defaultUsername !== GUEST_USERNAME;
@@ -137,7 +142,7 @@ export class AuthService {
   async validate(request: FastifyRequest): Promise<{ is_authenticated: true }> {
     const auth = header(request, 'authorization');
     if (!auth?.startsWith('Bearer ')) throw new HttpError(401, 'Bearer token not found');
-    const claims = await verifyToken(auth.slice(7), this.config.encryptSecret, this.config.now());
+    const claims = await this.accessTokens.verify(auth.slice(7), this.config.now());
     if (!claims || this.denied(claims.sub)) throw new HttpError(401, 'Failed to validate token');
     return { is_authenticated: true };
   }
@@ -159,7 +164,7 @@ export class AuthService {
     }
     if (!token) throw unauthorized('No access token provided');
     const now = this.config.now();
-    const claims = await verifyToken(token, this.config.encryptSecret, now);
+    const claims = await this.accessTokens.verify(token, now);
     if (claims) {
       if (this.denied(claims.sub)) throw unauthorized('User not found');
       return this.restrict({

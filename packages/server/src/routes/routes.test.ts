@@ -594,6 +594,39 @@ describe.each(backends())('HTTP API on $name', (backendSpec) => {
       res = await post('/scouter/message', { records: [] });
       expect(res.statusCode).toBe(200);
     });
+
+    it('names the first shape error before any timestamp error, whatever the form of the other records', async () => {
+      const good = record('2025-11-24T15:00:00.123456Z', 'mae', 1);
+      const badDay = record('2025-02-30T00:00:00.000000Z', 'mae', 1);
+      const errorOf = async (records: unknown[]) => {
+        const res = await post('/scouter/message', { records });
+        return [res.statusCode, res.json<unknown>()];
+      };
+      const answers = [
+        await errorOf([good, badDay]),
+        await errorOf([good, badDay, record('2025-11-24T15:00:00.123456Z', 'mae', '1' as unknown as number)]),
+        await errorOf([good, { ...good, Extra: {} }]),
+        await errorOf([good, { Custom: [] }]),
+        await errorOf([good, {}]),
+        await errorOf([good, { Psi: {} }, badDay]),
+        await errorOf([good, record('2025-11-24T15:00:00.123456Z', 'mae', 1, { space: 'other' })]),
+      ];
+      const shape = (detail: string) => [
+        422,
+        { error: `Failed to deserialize the JSON body into the target type: ${detail}` },
+      ];
+      expect(answers).toEqual([
+        shape(
+          'records.1.Custom.created_at: "2025-02-30T00:00:00.000000Z" is not an RFC 3339 timestamp with an offset between the years 1700 and 2250',
+        ),
+        shape('records.2.Custom.value: Invalid input: expected number, received string'),
+        shape('records.1: Unrecognized key: "Extra"'),
+        shape('records.1.Custom: Invalid input: expected object, received array'),
+        shape('records.1.Custom: Invalid input: expected object, received undefined'),
+        shape('records.1: Psi records are not supported (this server stores Custom records only)'),
+        [200, { status: 'success', message: 'Message queued for processing' }],
+      ]);
+    });
   });
 
   describe('alerts and errors', () => {
