@@ -4,7 +4,8 @@
 // process per variant pinned to CPU 0, autocannon in this process pinned to CPU 1, blocks interleaved as
 // bare | v1 | bare | v2 | bare … in rotating order; each variant block is compared with the mean of its two bare
 // neighbours. Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
-// [--framework express|fastify] [--variants scouter,prom,otel,scouter-noals]` from the repository root.
+// [--framework express|fastify] [--variants scouter,prom,otel,control,scouter-noals,scouter-mock]` from the repository
+// root. `control` is a second, identical bare server: its ratio shows the bias and noise of the method on this machine.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string', default: '10' },
     framework: { type: 'string' },
-    variants: { type: 'string', default: 'scouter,prom,otel' },
+    variants: { type: 'string', default: 'scouter,prom,otel,control' },
   },
 });
 const quick = args.quick ?? false;
