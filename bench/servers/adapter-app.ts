@@ -1,5 +1,5 @@
 // One benchmark server process: a small inference endpoint (POST /predict) on Express or Fastify, bare or with one
-// monitoring variant. Started by bench/adapters.ts, pinned to a CPU, controlled over IPC (stats, finish).
+// monitoring variant (`control` and any unknown name run bare). Started by bench/adapters.ts, pinned to a CPU, controlled over IPC (stats, finish).
 // Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
 // require hooks can patch them (as an application preloading an OTel SDK would).
 import { createRequire } from 'node:module';
