@@ -1,3 +1,5 @@
+import { ROLLUP_LEVELS } from './bins.js';
+
 /**
  * Versioned migrations of the `scouter` schema. Append new entries; never edit an applied one.
  * `profile` and `alert` are `json` (not `jsonb`) so the stored text keeps the key order it was written with.
@@ -82,4 +84,34 @@ CREATE TABLE scouter.drift_alert (
 CREATE INDEX drift_alert_undispatched ON scouter.drift_alert (created_at, id) WHERE NOT dispatched;
 `,
   },
+  {
+    version: 2,
+    name: 'custom_drift rollup',
+    // Levels written out so that this migration never changes when ROLLUP_LEVELS would (a new one must follow).
+    sql: `
+CREATE TABLE scouter.custom_drift_rollup (
+  space text NOT NULL,
+  name text NOT NULL,
+  version text NOT NULL,
+  level int8 NOT NULL,
+  bucket int8 NOT NULL,
+  metric text NOT NULL,
+  n int8 NOT NULL,
+  s double precision NOT NULL,
+  ss double precision NOT NULL,
+  PRIMARY KEY (space, name, version, level, bucket, metric)
+);
+
+INSERT INTO scouter.custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
+SELECT space, name, version, l, m - ((m % l) + l) % l AS bucket, metric, count(*), sum(value), sum(value * value)
+FROM (SELECT space, name, version, metric, value, (extract(epoch FROM created_at) * 1000000)::int8 AS m
+      FROM scouter.custom_drift) AS c
+CROSS JOIN unnest('{1000000,6000000,36000000,216000000,1296000000}'::int8[]) AS lv(l)
+GROUP BY space, name, version, l, bucket, metric;
+`,
+  },
 ];
+
+if (ROLLUP_LEVELS.join(',') !== '1000000,6000000,36000000,216000000,1296000000') {
+  throw new Error('ROLLUP_LEVELS changed: add a migration that rebuilds scouter.custom_drift_rollup');
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../testing/postgres.js';
 import { PostgresStorage } from './postgres.js';
+import { SqliteStorage } from './sqlite.js';
 import { describeStorageSuite, sampleProfileRow } from './storage-suite.js';
 
 const unavailable = postgresUnavailableReason();
@@ -36,7 +37,10 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
     const { rows } = await a.pool.query(
       'SELECT version, name FROM scouter.schema_migrations ORDER BY version',
     );
-    expect(rows).toEqual([{ version: 1, name: 'initial schema' }]);
+    expect(rows).toEqual([
+      { version: 1, name: 'initial schema' },
+      { version: 2, name: 'custom_drift rollup' },
+    ]);
     const profile = await b.insertProfile(sampleProfileRow({ active: true }));
     const t = 1_764_002_038_123_457;
     await c.insertCustomRecords([
@@ -56,6 +60,37 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
       binWidthMicros: 1,
     });
     expect(bins).toEqual([{ binStartMicros: t, metric: 'mae', avg: 0.1, stddev: null }]);
+  });
+
+  it('builds the record rollup in migration 2 and counts records written concurrently by two servers once', async () => {
+    const uri = await server.createDatabase();
+    const [a, b] = await Promise.all([open(uri), open(uri)]);
+    const key = { space: 'scouter', name: 'model', version: '0.1.0' };
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      ...key,
+      createdAtMicros: 1_764_000_000_000_000 + i * 1_234_567,
+      metric: i % 3 ? 'mae' : 'mape',
+      value: (i % 17) / 2,
+    }));
+    const results = await Promise.all([
+      a.insertCustomRecords(rows.slice(0, 2000)),
+      b.insertCustomRecords(rows.slice(1000)),
+      a.insertCustomRecords(rows.slice(500, 2500)),
+    ]);
+    expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(rows.length);
+    const query = { ...key, sinceMicros: 0, binWidthMicros: 86_400_000 };
+    const reference = new SqliteStorage({ filename: ':memory:' });
+    await reference.init();
+    await reference.insertCustomRecords(rows);
+    const expected = await reference.binnedCustomMetrics(query);
+    await reference.close();
+    expect(await a.binnedCustomMetrics(query)).toEqual(expected);
+
+    await a.pool.query('DROP TABLE scouter.custom_drift_rollup');
+    await a.pool.query('DELETE FROM scouter.schema_migrations WHERE version = 2');
+    await Promise.all([a.close(), b.close()]);
+    const again = await open(uri);
+    expect(await again.binnedCustomMetrics(query)).toEqual(expected);
   });
 
   it('never gives the same job to two storages claiming concurrently', async () => {

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { CustomDriftProfileJson } from '@scouter-ts/core';
-import { binWidthToMicros } from './bins.js';
+import {
+  addSums,
+  binWidthToMicros,
+  floorTo,
+  MAX_ROLLUP_BINS,
+  MIN_ROLLUP_BIN,
+  planRollup,
+  planWindow,
+  ROLLUP_LEVELS,
+  toBinnedRows,
+  type RollupSegment,
+  type Sums,
+} from './bins.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import type {
   AlertQuery,
@@ -375,20 +387,129 @@ export class PostgresStorage implements Storage {
       createdAt[i] = r.createdAtMicros;
       value[i] = r.value;
     }
-    const res = await db.query({
+    // The rollup counts exactly the rows RETURNING reports as inserted (repeats skipped by ON CONFLICT are not), in
+    // the same statement; buckets are upserted in key order so concurrent batches lock them in the same order.
+    const res = await db.query<{ inserted: number }>({
       name: 'scouter-insert-custom-records',
-      text: `INSERT INTO scouter.custom_drift (space, name, version, metric, created_at, value)
-             SELECT s, n, v, m, ${FROM_MICROS('t')}, x
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::float8[]) AS u(s, n, v, m, t, x)
-             ON CONFLICT DO NOTHING`,
-      values: [space, name, version, metric, createdAt, value],
+      text: `WITH ins AS (
+               INSERT INTO scouter.custom_drift (space, name, version, metric, created_at, value)
+               SELECT s, n, v, m, ${FROM_MICROS('t')}, x
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::float8[]) AS u(s, n, v, m, t, x)
+               ON CONFLICT DO NOTHING
+               RETURNING space, name, version, metric, ${TO_MICROS('created_at')} AS t, value
+             ), rollup AS (
+               INSERT INTO scouter.custom_drift_rollup AS r (space, name, version, level, bucket, metric, n, s, ss)
+               SELECT space, name, version, l, t - ((t % l) + l) % l AS bucket, metric, count(*), sum(value),
+                 sum(value * value)
+               FROM ins CROSS JOIN unnest($7::int8[]) AS lv(l)
+               GROUP BY space, name, version, l, bucket, metric
+               ORDER BY space, name, version, l, bucket, metric
+               ON CONFLICT (space, name, version, level, bucket, metric)
+               DO UPDATE SET n = r.n + excluded.n, s = r.s + excluded.s, ss = r.ss + excluded.ss
+             )
+             SELECT count(*)::int AS inserted FROM ins`,
+      values: [space, name, version, metric, createdAt, value, ROLLUP_LEVELS],
     });
-    return res.rowCount ?? 0;
+    return res.rows[0]?.inserted ?? 0;
   }
 
   async binnedCustomMetrics(query: BinnedQuery): Promise<BinnedRow[]> {
-    // Unnamed on purpose: a named statement can switch to a generic plan that ignores the window and scans everything.
     const width = binWidthToMicros(query.binWidthMicros);
+    if (width >= MIN_ROLLUP_BIN) {
+      const range = await this.rollupRange(query, query.sinceMicros, query.untilMicros);
+      if (!range) return [];
+      const bins = (floorTo(range.to - 1, width) - floorTo(range.from, width)) / width + 1;
+      if (bins <= MAX_ROLLUP_BINS) {
+        return toBinnedRows(await this.sumSegments(query, planRollup(range.from, range.to, width)));
+      }
+    }
+    return this.binnedFromRecords(query, width);
+  }
+
+  /**
+   * The half-open window `[from, to)` of `(after, until]` narrowed to the seconds holding records of the profile,
+   * or null when it holds none.
+   */
+  private async rollupRange(
+    key: ProfileKey,
+    after: number,
+    until?: number,
+  ): Promise<{ from: number; to: number } | null> {
+    const finest = ROLLUP_LEVELS[0]!;
+    const from = after + 1;
+    const to = until === undefined ? Number.MAX_SAFE_INTEGER : until + 1;
+    const where = `FROM scouter.custom_drift_rollup
+      WHERE space = $1 AND name = $2 AND version = $3 AND level = $4 AND bucket >= $5 AND bucket < $6`;
+    const { rows } = await this.pool.query<{ lo: string | null; hi: string | null }>(
+      `SELECT (SELECT min(bucket) ${where}) AS lo, (SELECT max(bucket) ${where}) AS hi`,
+      [key.space, key.name, key.version, finest, floorTo(from, finest), to],
+    );
+    const { lo, hi } = rows[0] ?? { lo: null, hi: null };
+    if (lo === null || hi === null) return null;
+    const range = { from: Math.max(from, Number(lo)), to: Math.min(to, Number(hi) + finest) };
+    return range.from < range.to ? range : null;
+  }
+
+  /** Sums per (bin, metric) of the plan's rollup buckets and records. */
+  private async sumSegments(key: ProfileKey, plan: RollupSegment[]): Promise<Map<number, Map<string, Sums>>> {
+    const level: number[] = [];
+    const lo: number[] = [];
+    const hi: number[] = [];
+    const bin: number[] = [];
+    const rlo: number[] = [];
+    const rhi: number[] = [];
+    const rbin: number[] = [];
+    for (const g of plan) {
+      if (g.level === 0) {
+        rlo.push(g.lo);
+        rhi.push(g.hi);
+        rbin.push(g.bin);
+      } else {
+        level.push(g.level);
+        lo.push(g.lo);
+        hi.push(g.hi);
+        bin.push(g.bin);
+      }
+    }
+    type SumRow = [string, string, string, number, number];
+    const [buckets, records] = await Promise.all([
+      level.length === 0
+        ? null
+        : this.pool.query<SumRow>({
+            text: `SELECT seg.bin, r.metric, sum(r.n), sum(r.s), sum(r.ss)
+                   FROM unnest($4::int8[], $5::int8[], $6::int8[], $7::int8[]) AS seg(level, lo, hi, bin)
+                   CROSS JOIN LATERAL (
+                     SELECT metric, n, s, ss FROM scouter.custom_drift_rollup
+                     WHERE space = $1 AND name = $2 AND version = $3 AND level = seg.level
+                       AND bucket >= seg.lo AND bucket < seg.hi OFFSET 0) AS r
+                   GROUP BY seg.bin, r.metric`,
+            values: [key.space, key.name, key.version, level, lo, hi, bin],
+            rowMode: 'array',
+          }),
+      rlo.length === 0
+        ? null
+        : this.pool.query<SumRow>({
+            text: `SELECT seg.bin, c.metric, count(*), sum(c.value), sum(c.value * c.value)
+                   FROM unnest($4::int8[], $5::int8[], $6::int8[]) AS seg(lo, hi, bin)
+                   CROSS JOIN LATERAL (
+                     SELECT metric, value FROM scouter.custom_drift
+                     WHERE space = $1 AND name = $2 AND version = $3
+                       AND created_at >= ${FROM_MICROS('seg.lo')} AND created_at < ${FROM_MICROS('seg.hi')}
+                     OFFSET 0) AS c
+                   GROUP BY seg.bin, c.metric`,
+            values: [key.space, key.name, key.version, rlo, rhi, rbin],
+            rowMode: 'array',
+          }),
+    ]);
+    const acc = new Map<number, Map<string, Sums>>();
+    if (buckets) addSums(acc, buckets.rows);
+    if (records) addSums(acc, records.rows);
+    return acc;
+  }
+
+  /** The binned query over the records themselves (bins narrower than a second, or very many bins). */
+  private async binnedFromRecords(query: BinnedQuery, width: number): Promise<BinnedRow[]> {
+    // Unnamed on purpose: a named statement can switch to a generic plan that ignores the window and scans everything.
     const { rows } = await this.pool.query<{
       bin: string;
       metric: string;
@@ -423,23 +544,54 @@ export class PostgresStorage implements Storage {
   ): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     if (metrics.length === 0) return out;
-    const { rows } = await this.pool.query<{ metric: string; mean: number }>(
-      `SELECT metric, avg(value) AS mean FROM scouter.custom_drift
-       WHERE space = $1 AND name = $2 AND version = $3 AND metric = ANY($4::text[])
-         AND created_at > ${FROM_MICROS('$5')} AND ($6::int8 IS NULL OR created_at <= ${FROM_MICROS('$6')})
-       GROUP BY metric`,
-      [key.space, key.name, key.version, metrics, afterMicros, untilMicros ?? null],
-    );
-    for (const r of rows) out[r.metric] = r.mean;
+    const range = await this.rollupRange(key, afterMicros, untilMicros);
+    if (!range) return out;
+    const sums = (await this.sumSegments(key, planWindow(range.from, range.to))).get(0);
+    for (const metric of metrics) {
+      const m = sums?.get(metric);
+      if (m) out[metric] = m.s / m.n;
+    }
     return out;
   }
 
   async deleteRecordsBefore(cutoffMicros: number): Promise<number> {
-    const res = await this.pool.query(
-      `DELETE FROM scouter.custom_drift WHERE created_at < ${FROM_MICROS('$1')}`,
-      [cutoffMicros],
-    );
-    return res.rowCount ?? 0;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const res = await client.query(
+        `DELETE FROM scouter.custom_drift WHERE created_at < ${FROM_MICROS('$1')}`,
+        [cutoffMicros],
+      );
+      for (const l of ROLLUP_LEVELS) {
+        const partial = floorTo(cutoffMicros, l);
+        await client.query('DELETE FROM scouter.custom_drift_rollup WHERE level = $1 AND bucket < $2', [
+          l,
+          partial,
+        ]);
+        if (partial < cutoffMicros) {
+          // The bucket holding the cutoff lost only some of its records: recount it from those left.
+          await client.query('DELETE FROM scouter.custom_drift_rollup WHERE level = $1 AND bucket = $2', [
+            l,
+            partial,
+          ]);
+          await client.query(
+            `INSERT INTO scouter.custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
+             SELECT space, name, version, $1::int8, $2::int8, metric, count(*), sum(value), sum(value * value)
+             FROM scouter.custom_drift
+             WHERE created_at >= ${FROM_MICROS('$2')} AND created_at < ${FROM_MICROS('$3')}
+             GROUP BY space, name, version, metric`,
+            [l, partial, partial + l],
+          );
+        }
+      }
+      await client.query('COMMIT');
+      return res.rowCount ?? 0;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async claimDueJob(now: Date, staleBefore: Date): Promise<ProfileRow | null> {

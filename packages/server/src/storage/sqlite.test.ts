@@ -59,6 +59,35 @@ describe('SqliteStorage on a file', () => {
     await second.close();
   });
 
+  it('builds the record rollup from the stored records when opening a database written before it existed', async () => {
+    const filename = join(dir, 'before-rollup.db');
+    const key = { space: 'scouter', name: 'model', version: '0.1.0' };
+    const storage = new SqliteStorage({ filename });
+    await storage.init();
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      ...key,
+      createdAtMicros: 1_764_000_000_000_000 + i * 2_345_678,
+      metric: i % 3 ? 'mae' : 'mape',
+      value: (i % 17) / 2,
+    }));
+    await storage.insertCustomRecords(rows);
+    const query = { ...key, sinceMicros: 0, binWidthMicros: 86_400_000 };
+    const expected = await storage.binnedCustomMetrics(query);
+    expect(expected.length).toBeGreaterThan(5);
+    storage.database.exec('DROP TABLE custom_drift_rollup');
+    storage.database.pragma('user_version = 1');
+    await storage.close();
+
+    const reopened = new SqliteStorage({ filename });
+    await reopened.init();
+    expect(reopened.database.pragma('user_version', { simple: true })).toBe(2);
+    expect(await reopened.binnedCustomMetrics(query)).toEqual(expected);
+    expect(await reopened.customMetricMeans(key, ['mae', 'mape'], 0)).toEqual(
+      await reopened.customMetricMeans(key, ['mae', 'mape'], -1),
+    );
+    await reopened.close();
+  });
+
   it('rejects calls before init() and after close()', async () => {
     const storage = new SqliteStorage({ filename: join(dir, 'closed.db') });
     await expect(storage.countUsers()).rejects.toThrow(/call init\(\) first/);

@@ -16,7 +16,21 @@ import type {
   Storage,
   StoredUser,
 } from './types.js';
-import { binWidthToMicros } from './bins.js';
+import {
+  addSums,
+  binWidthToMicros,
+  floorTo,
+  MAX_ROLLUP_BINS,
+  MIN_ROLLUP_BIN,
+  planRollup,
+  planWindow,
+  ROLLUP_LEVELS,
+  rollupDeltas,
+  toBinnedRow as sumsToBinnedRow,
+  toBinnedRows,
+  type RollupSegment,
+  type Sums,
+} from './bins.js';
 
 /** Options of `SqliteStorage`. */
 export interface SqliteStorageOptions {
@@ -24,7 +38,7 @@ export interface SqliteStorageOptions {
   filename: string;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 /** Records per multi-row INSERT (fewer statement runs than one per row; 384 parameters). */
 const RECORD_CHUNK = 64;
 
@@ -76,6 +90,18 @@ CREATE TABLE IF NOT EXISTS custom_drift (
   PRIMARY KEY (space, name, version, metric, created_at, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS custom_drift_created_at ON custom_drift (created_at);
+CREATE TABLE IF NOT EXISTS custom_drift_rollup (
+  space TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  metric TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  s REAL NOT NULL,
+  ss REAL NOT NULL,
+  PRIMARY KEY (space, name, version, level, bucket, metric)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS drift_alert (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   created_at INTEGER NOT NULL,
@@ -208,11 +234,17 @@ const MAX_RANGE_SCANS = 20_000;
 const SAMPLE_BINS = 32;
 const MIN_ROWS_PER_SCAN = 32;
 
+/** Rollup sums of the records with `lo <= created_at < hi`, per level (SQL fragment, `@l` = level). */
+const ROLLUP_REBUILD = `INSERT INTO custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
+  SELECT space, name, version, @l, created_at - (((created_at % @l) + @l) % @l) AS b, metric, count(*), sum(value),
+    sum(value * value)
+  FROM custom_drift WHERE created_at >= @lo AND created_at < @hi
+  GROUP BY space, name, version, b, metric`;
+
 function floorToBin(micros: number, width: number): number {
-  return micros - (((micros % width) + width) % width);
+  return floorTo(micros, width);
 }
 
-/** Sample standard deviation from count, sum and sum of squares; rounding can make the variance slightly negative. */
 function toBinnedRow(
   bin: number,
   metric: string,
@@ -220,13 +252,7 @@ function toBinnedRow(
   s: number,
   ss: number,
 ): BinnedRow & { n: number } {
-  const avg = s / n;
-  let stddev: number | null = null;
-  if (n > 1) {
-    const variance = (ss - s * avg) / (n - 1);
-    stddev = variance > 0 ? Math.sqrt(variance) : 0;
-  }
-  return { binStartMicros: bin, metric, avg, stddev, n };
+  return { ...sumsToBinnedRow(bin, metric, n, s, ss), n };
 }
 
 /**
@@ -260,8 +286,17 @@ export class SqliteStorage implements Storage {
           `SQLite database ${this.filename} has schema version ${version}, newer than this server (${SCHEMA_VERSION}); upgrade scouter-ts`,
         );
       }
-      db.exec(SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      db.transaction(() => {
+        db.exec(SCHEMA);
+        if (version < 2) {
+          // Databases written before the rollup existed: build it from the stored records.
+          db.exec('DELETE FROM custom_drift_rollup');
+          const rebuild = db.prepare(ROLLUP_REBUILD);
+          for (const l of ROLLUP_LEVELS)
+            rebuild.run({ l, lo: Number.MIN_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER });
+        }
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
     } catch (err) {
       db.close();
       throw err;
@@ -269,13 +304,21 @@ export class SqliteStorage implements Storage {
     this.db = db;
     const recordSql =
       'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES ';
-    const insertRecord = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)`);
+    const returning = ' RETURNING space, name, version, metric, created_at, value';
+    const insertRecord = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)${returning}`).raw();
     const insertRecordChunk = this.prepare(
-      recordSql + new Array<string>(RECORD_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', '),
+      recordSql + new Array<string>(RECORD_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ') + returning,
+    ).raw();
+    const addRollup = this.prepare(
+      `INSERT INTO custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (space, name, version, level, bucket, metric)
+       DO UPDATE SET n = n + excluded.n, s = s + excluded.s, ss = ss + excluded.ss`,
     );
+    type Inserted = [string, string, string, string, number, number];
     const chunkArgs = new Array<unknown>(RECORD_CHUNK * 6);
     this.insertRecordsTx = db.transaction((rows: CustomRecordRow[]) => {
-      let inserted = 0;
+      const inserted: Inserted[] = [];
       let i = 0;
       for (; i + RECORD_CHUNK <= rows.length; i += RECORD_CHUNK) {
         for (let j = 0; j < RECORD_CHUNK; j++) {
@@ -288,20 +331,18 @@ export class SqliteStorage implements Storage {
           chunkArgs[o + 4] = r.metric;
           chunkArgs[o + 5] = r.value;
         }
-        inserted += insertRecordChunk.run(chunkArgs).changes;
+        for (const r of insertRecordChunk.all(chunkArgs) as Inserted[]) inserted.push(r);
       }
       for (; i < rows.length; i++) {
         const r = rows[i]!;
-        inserted += insertRecord.run(
-          r.space,
-          r.name,
-          r.version,
-          r.createdAtMicros,
-          r.metric,
-          r.value,
-        ).changes;
+        const row = insertRecord.get(r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value) as
+          Inserted | undefined;
+        if (row) inserted.push(row);
       }
-      return inserted;
+      for (const d of rollupDeltas(inserted)) {
+        addRollup.run(d.space, d.name, d.version, d.level, d.bucket, d.metric, d.n, d.s, d.ss);
+      }
+      return inserted.length;
     });
     const insertAlert = this.prepare(
       `INSERT OR IGNORE INTO drift_alert (created_at, space, name, version, entity_name, alert, drift_type)
@@ -514,6 +555,106 @@ export class SqliteStorage implements Storage {
   binnedCustomMetrics(query: BinnedQuery): Promise<BinnedRow[]> {
     return this.run(() => {
       const width = binWidthToMicros(query.binWidthMicros);
+      if (width >= MIN_ROLLUP_BIN) {
+        const range = this.rollupRange(query, query.sinceMicros, query.untilMicros);
+        if (!range) return [];
+        const bins = (floorTo(range.to - 1, width) - floorTo(range.from, width)) / width + 1;
+        if (bins <= MAX_ROLLUP_BINS) {
+          const acc = this.sumSegments(
+            query,
+            planRollup(range.from, range.to, width),
+            this.distinctMetrics(query),
+          );
+          return toBinnedRows(acc);
+        }
+      }
+      return this.binnedFromRecords(query, width);
+    });
+  }
+
+  /**
+   * The half-open window `[from, to)` of `(after, until]` narrowed to the seconds holding records of the profile,
+   * or null when it holds none.
+   */
+  private rollupRange(key: ProfileKey, after: number, until?: number): { from: number; to: number } | null {
+    const finest = ROLLUP_LEVELS[0]!;
+    const from = after + 1;
+    const to = until === undefined ? Number.MAX_SAFE_INTEGER : until + 1;
+    // Two statements: SQLite answers a lone min() or max() with one index seek, both together with a scan.
+    const bound = (fn: 'min' | 'max'): number | null =>
+      this.prepare(
+        `SELECT ${fn}(bucket) FROM custom_drift_rollup
+         WHERE space = ? AND name = ? AND version = ? AND level = ? AND bucket >= ? AND bucket < ?`,
+      )
+        .pluck()
+        .get(key.space, key.name, key.version, finest, floorTo(from, finest), to) as number | null;
+    const lo = bound('min');
+    const hi = bound('max');
+    if (lo === null || hi === null) return null;
+    const range = { from: Math.max(from, lo), to: Math.min(to, hi + finest) };
+    return range.from < range.to ? range : null;
+  }
+
+  /** Sums per (bin, metric) of the plan's rollup buckets and records (records only of `metrics`). */
+  private sumSegments(
+    key: ProfileKey,
+    plan: RollupSegment[],
+    metrics: string[],
+  ): Map<number, Map<string, Sums>> {
+    const buckets: Array<[number, number, number, number]> = [];
+    const records: Array<[number, number, number]> = [];
+    for (const g of plan) {
+      if (g.level === 0) records.push([g.lo, g.hi, g.bin]);
+      else buckets.push([g.level, g.lo, g.hi, g.bin]);
+    }
+    const acc = new Map<number, Map<string, Sums>>();
+    if (buckets.length > 0) {
+      const rows = this.prepare(
+        `WITH seg AS MATERIALIZED (
+           SELECT value ->> 0 AS level, value ->> 1 AS lo, value ->> 2 AS hi, value ->> 3 AS bin
+           FROM json_each(@segments))
+         SELECT seg.bin, r.metric, sum(r.n), sum(r.s), sum(r.ss)
+         FROM seg CROSS JOIN custom_drift_rollup AS r
+         WHERE r.space = @space AND r.name = @name AND r.version = @version AND r.level = seg.level
+           AND r.bucket >= seg.lo AND r.bucket < seg.hi
+         GROUP BY seg.bin, r.metric`,
+      )
+        .raw()
+        .all({
+          space: key.space,
+          name: key.name,
+          version: key.version,
+          segments: JSON.stringify(buckets),
+        }) as Array<[number, string, number, number, number]>;
+      addSums(acc, rows);
+    }
+    if (records.length > 0 && metrics.length > 0) {
+      const rows = this.prepare(
+        `WITH seg AS MATERIALIZED (
+           SELECT value ->> 0 AS lo, value ->> 1 AS hi, value ->> 2 AS bin FROM json_each(@segments))
+         SELECT seg.bin, m.value, count(*), sum(c.value), sum(c.value * c.value)
+         FROM seg CROSS JOIN json_each(@metrics) AS m
+         CROSS JOIN custom_drift AS c
+         WHERE c.space = @space AND c.name = @name AND c.version = @version AND c.metric = m.value
+           AND c.created_at >= seg.lo AND c.created_at < seg.hi
+         GROUP BY seg.bin, m.value`,
+      )
+        .raw()
+        .all({
+          space: key.space,
+          name: key.name,
+          version: key.version,
+          segments: JSON.stringify(records),
+          metrics: JSON.stringify(metrics),
+        }) as Array<[number, string, number, number, number]>;
+      addSums(acc, rows);
+    }
+    return acc;
+  }
+
+  /** The binned query over the records themselves (bins narrower than a second, or very many bins). */
+  private binnedFromRecords(query: BinnedQuery, width: number): BinnedRow[] {
+    {
       const since = query.sinceMicros;
       const until = query.untilMicros ?? Number.MAX_SAFE_INTEGER;
       const key = [query.space, query.name, query.version] as const;
@@ -576,7 +717,7 @@ export class SqliteStorage implements Storage {
           b.binStartMicros - a.binStartMicros || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0),
       );
       return out.map(({ binStartMicros, metric, avg, stddev }) => ({ binStartMicros, metric, avg, stddev }));
-    });
+    }
   }
 
   /** Loose index scan: one index seek per distinct metric instead of reading every row. */
@@ -638,27 +779,36 @@ export class SqliteStorage implements Storage {
     return this.run(() => {
       const out: Record<string, number> = {};
       if (metrics.length === 0) return out;
-      const rows = this.prepare(
-        `SELECT metric, avg(value) AS mean FROM custom_drift
-         WHERE space = ? AND name = ? AND version = ? AND created_at > ? AND created_at <= ?
-           AND metric IN (SELECT value FROM json_each(?))
-         GROUP BY metric`,
-      ).all(
-        key.space,
-        key.name,
-        key.version,
-        afterMicros,
-        untilMicros ?? Number.MAX_SAFE_INTEGER,
-        JSON.stringify(metrics),
-      ) as Array<{ metric: string; mean: number }>;
-      for (const r of rows) out[r.metric] = r.mean;
+      const range = this.rollupRange(key, afterMicros, untilMicros);
+      if (!range) return out;
+      const sums = this.sumSegments(key, planWindow(range.from, range.to), metrics).get(0);
+      for (const metric of metrics) {
+        const m = sums?.get(metric);
+        if (m) out[metric] = m.s / m.n;
+      }
       return out;
     });
   }
 
   deleteRecordsBefore(cutoffMicros: number): Promise<number> {
-    return this.run(
-      () => this.prepare('DELETE FROM custom_drift WHERE created_at < ?').run(cutoffMicros).changes,
+    return this.run(() =>
+      this.conn.transaction(() => {
+        const deleted = this.prepare('DELETE FROM custom_drift WHERE created_at < ?').run(
+          cutoffMicros,
+        ).changes;
+        const dropWhole = this.prepare('DELETE FROM custom_drift_rollup WHERE level = ? AND bucket < ?');
+        const dropOne = this.prepare('DELETE FROM custom_drift_rollup WHERE level = ? AND bucket = ?');
+        const rebuild = this.prepare(ROLLUP_REBUILD);
+        for (const l of ROLLUP_LEVELS) {
+          const partial = floorTo(cutoffMicros, l);
+          dropWhole.run(l, partial);
+          if (partial < cutoffMicros) {
+            dropOne.run(l, partial);
+            rebuild.run({ l, lo: partial, hi: partial + l });
+          }
+        }
+        return deleted;
+      })(),
     );
   }
 

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CustomDriftProfileJson } from '@scouter-ts/core';
 import type {
+  BinnedRow,
   CustomRecordRow,
   NewAlertRow,
   NewProfileRow,
@@ -90,6 +91,58 @@ function alert(createdAtMicros: number, entityName: string, key: ProfileKey = KE
 function sampleStddev(values: number[]): number {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
+/** Small deterministic PRNG (mulberry32) so a failing random test can be replayed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The binned query computed naively: group the rows, two-pass mean and sample stddev, newest bin first. */
+function bruteForceBins(rows: CustomRecordRow[], width: number): BinnedRow[] {
+  const groups = new Map<string, { bin: number; metric: string; values: number[] }>();
+  for (const r of rows) {
+    const bin = Math.floor(r.createdAtMicros / width) * width;
+    const k = `${bin}|${r.metric}`;
+    const g = groups.get(k) ?? { bin, metric: r.metric, values: [] };
+    g.values.push(r.value);
+    groups.set(k, g);
+  }
+  return [...groups.values()]
+    .map((g) => ({
+      binStartMicros: g.bin,
+      metric: g.metric,
+      avg: g.values.reduce((a, b) => a + b, 0) / g.values.length,
+      stddev: g.values.length > 1 ? sampleStddev(g.values) : null,
+    }))
+    .sort((a, b) => b.binStartMicros - a.binStartMicros || (a.metric < b.metric ? -1 : 1));
+}
+
+/** Same bins and metrics in the same order; avg and stddev equal up to floating-point summation order. */
+function expectSameBins(got: BinnedRow[], want: BinnedRow[], label: string): void {
+  expect(
+    got.map((b) => [b.binStartMicros, b.metric, b.stddev === null]),
+    label,
+  ).toEqual(want.map((b) => [b.binStartMicros, b.metric, b.stddev === null]));
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    expect(Math.abs(g.avg - w.avg), `${label} avg of ${w.binStartMicros} ${w.metric}`).toBeLessThanOrEqual(
+      1e-9 * Math.max(1, Math.abs(w.avg)),
+    );
+    if (w.stddev !== null) {
+      expect(Math.abs(g.stddev! - w.stddev), `${label} stddev of ${w.binStartMicros}`).toBeLessThanOrEqual(
+        1e-6 * Math.max(1, w.stddev),
+      );
+    }
+  }
 }
 
 export function describeStorageSuite(name: string, factory: () => Promise<Storage>): void {
@@ -402,6 +455,107 @@ export function describeStorageSuite(name: string, factory: () => Promise<Storag
           duplicates: 0,
         });
       });
+
+      it('answers binned queries and means from the rollup exactly as a brute-force pass over the records', async () => {
+        const random = seeded(7);
+        const epoch = Math.floor(T0 / 1_296_000_000) * 1_296_000_000;
+        const span = 5_400_000_000;
+        const widths = [86_400_000, 432_000_000, 7_000_000, 1_000_000, 500_000, 3_600_000_000];
+        const pickTime = (): number => {
+          const t = epoch + Math.floor(random() * span);
+          const r = random();
+          if (r < 0.2) return t;
+          // Cluster around second, bin and window edges: the places where the rollup hands over to the records.
+          const edge = r < 0.5 ? 1_000_000 : widths[Math.floor(random() * widths.length)]!;
+          return t - (((t % edge) + edge) % edge) + Math.floor(random() * 5) - 2;
+        };
+        const other = { ...KEY, version: '9.9.9' };
+        const stored = new Map<string, CustomRecordRow>();
+        const keyOf = (r: CustomRecordRow): string =>
+          JSON.stringify([r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value]);
+        const insertChecked = async (batch: CustomRecordRow[]): Promise<void> => {
+          const before = stored.size;
+          for (const r of batch) stored.set(keyOf(r), r);
+          const inserted = stored.size - before;
+          expect(await storage.insertCustomRecords(batch)).toEqual({
+            inserted,
+            duplicates: batch.length - inserted,
+          });
+        };
+        const all: CustomRecordRow[] = [];
+        for (let b = 0; b < 6; b++) {
+          const batch: CustomRecordRow[] = [];
+          for (let i = 0; i < 400; i++) {
+            const r = rec(pickTime(), random() < 0.5 ? 'mae' : 'mape', Math.round(random() * 1e6) / 1e3);
+            batch.push(random() < 0.1 ? { ...r, ...other } : r);
+          }
+          // Repeats inside the batch and of earlier batches (client retries) must not be counted twice.
+          for (let i = 0; i < 40; i++) batch.push(batch[Math.floor(random() * batch.length)]!);
+          for (let i = 0; i < 40 && all.length > 0; i++) batch.push(all[Math.floor(random() * all.length)]!);
+          all.push(...batch);
+          await insertChecked(batch);
+        }
+
+        const times = [...stored.values()].map((r) => r.createdAtMicros);
+        const pickEdge = (): number => {
+          const r = random();
+          if (r < 0.4) return times[Math.floor(random() * times.length)]! + Math.floor(random() * 3) - 1;
+          if (r < 0.6) return epoch + Math.floor((random() * span) / 1_000_000) * 1_000_000;
+          return epoch + Math.floor(random() * span);
+        };
+        const check = async (): Promise<void> => {
+          const rows = [...stored.values()].filter(
+            (r) => r.space === KEY.space && r.name === KEY.name && r.version === KEY.version,
+          );
+          const windows: Array<[number, number | undefined]> = [
+            [0, undefined],
+            [epoch - 1, undefined],
+          ];
+          for (let i = 0; i < 3; i++) {
+            const a = pickEdge();
+            const b = pickEdge();
+            windows.push([Math.min(a, b), Math.max(a, b)], [a, undefined]);
+          }
+          for (const [since, until] of windows) {
+            const inWindow = rows.filter(
+              (r) => r.createdAtMicros > since && (until === undefined || r.createdAtMicros <= until),
+            );
+            for (const width of widths) {
+              const got = await storage.binnedCustomMetrics({
+                ...KEY,
+                sinceMicros: since,
+                untilMicros: until,
+                binWidthMicros: width,
+              });
+              expectSameBins(got, bruteForceBins(inWindow, width), `width ${width}, (${since}, ${until}]`);
+            }
+            const means = await storage.customMetricMeans(KEY, ['mae', 'mape', 'none'], since, until);
+            const expected = bruteForceBins(inWindow, Number.MAX_SAFE_INTEGER);
+            expect(Object.keys(means).sort()).toEqual(expected.map((b) => b.metric).sort());
+            for (const b of expected) expect(means[b.metric]).toBeCloseTo(b.avg, 9);
+          }
+        };
+        await check();
+
+        for (const cutoff of [
+          epoch + 1_000_000_000 + 123_457,
+          epoch + 1_296_000_000,
+          epoch + 7_000_000_001,
+        ]) {
+          const gone = [...stored.entries()].filter(([, r]) => r.createdAtMicros < cutoff);
+          expect(await storage.deleteRecordsBefore(cutoff)).toBe(gone.length);
+          for (const [k] of gone) stored.delete(k);
+          await check();
+          // Records arriving late for the retained part of the cut bucket, and again for the deleted part.
+          await insertChecked([
+            rec(cutoff, 'mae', 1.5),
+            rec(cutoff + 1, 'mape', 2.5),
+            rec(cutoff - 1, 'mae', 3.5),
+            ...gone.slice(0, 20).map(([, r]) => r),
+          ]);
+          await check();
+        }
+      }, 60_000);
     });
 
     describe('drift jobs', () => {
