@@ -161,7 +161,7 @@ describe('ScouterQueue over HTTP (real loopback server)', () => {
   it('other 4xx: the batch is dropped without retry and counted as rejected', async () => {
     const server = await startServer();
     server.script.push({ status: 422 });
-    const queue = await queueFor(server, 1);
+    const queue = await queueFor(server, 1, { sendLingerMs: 0 });
     queue.insert('a', { mae: 1 });
     queue.insert('a', { mae: 2 });
     expect(await queue.flush()).toEqual({ sent: 1, dropped: 1, pending: 0 });
@@ -178,6 +178,7 @@ describe('ScouterQueue over HTTP (real loopback server)', () => {
       retryMaxMs: 100,
       maxRetries: 100,
       random: () => 1,
+      sendLingerMs: 0,
     });
     for (let i = 0; i < 30; i++) queue.insert('a', { mae: i, mape: -i });
     await new Promise((resolve) => setTimeout(resolve, 300));

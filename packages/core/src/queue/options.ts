@@ -55,7 +55,19 @@ export const scouterQueueOptionsSchema = z.strictObject({
     .int('must be a whole number of bytes')
     .min(1024, 'must be >= 1024 bytes')
     .default(8 * 1024 * 1024),
-  /** Batches sent at the same time. Default 2. */
+  /**
+   * How long a cut batch may wait to be coalesced with later ones into one request body (like Kafka's `linger.ms`);
+   * 0 sends every batch as its own request at once. `flush()`/`shutdown()` never wait for it. Default 1000.
+   */
+  sendLingerMs: z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be >= 0')
+    .max(MAX_TIMER_MS, `must be <= ${MAX_TIMER_MS} ms`)
+    .default(1000),
+  /** Records that make a request body full: coalescing sends as soon as this many wait. Default 1000. */
+  maxRecordsPerSend: positiveInt('records').default(1000),
+  /** Request bodies sent at the same time. Default 2. */
   concurrency: positiveInt('requests').max(64, 'must be <= 64').default(2),
   /** Retries of one batch after a retryable failure (network, timeout, 408, 429, 5xx) before it is dropped. Default 8. */
   maxRetries: z.number().int('must be a whole number').min(0, 'must be >= 0').default(8),

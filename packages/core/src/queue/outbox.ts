@@ -10,7 +10,19 @@ const SENDING = 1;
 const RETRY_WAIT = 2;
 const DONE = 3;
 
-/** One request body, serialised once so every retry is byte-identical. */
+/** `{"records":[` + `]}`: the envelope around the records of one request body. */
+const ENVELOPE_BYTES = '{"records":[]}'.length;
+
+/** One cut batch waiting to be coalesced: its records' JSON (comma-separated `{"Custom":…}` objects). */
+interface Part {
+  readonly seq: number;
+  readonly json: string;
+  readonly records: number;
+  /** Bytes of the body this part would be on its own (`json` + envelope); what the buffer bounds count. */
+  readonly bytes: number;
+}
+
+/** One request body (the records of one or more coalesced batches), serialised once so every retry is byte-identical. */
 interface Batch {
   readonly seq: number;
   readonly body: string;
@@ -21,10 +33,12 @@ interface Batch {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** A `flush()`/`shutdown()` call waiting for the batches that existed (or were cut) when it was made. */
+/**
+ * A `flush()`/`shutdown()` call waiting for the batches that existed (or were cut) when it was made. It is done when
+ * `pendingRecords` reaches 0: a batch is delivered or dropped as a whole, and coalescing keeps the record count.
+ */
 interface Waiter {
   maxSeq: number;
-  outstanding: number;
   pendingRecords: number;
   sent: number;
   dropped: number;
@@ -35,6 +49,8 @@ interface Waiter {
 export interface OutboxOptions {
   transport: Transport;
   concurrency: number;
+  sendLingerMs: number;
+  maxRecordsPerSend: number;
   maxBufferedRecords: number;
   maxBufferedBytes: number;
   maxRetries: number;
@@ -63,14 +79,20 @@ function asScouterError(err: unknown): ScouterError {
 }
 
 /**
- * The bounded buffer of outgoing batches and their delivery: at most `concurrency` sends at a time (p-queue),
- * exponential backoff with full jitter on retryable errors, `Retry-After` honoured, oldest batch evicted when full.
- * A batch waiting for a retry still counts against the bounds, so a long outage cannot grow memory.
+ * The bounded buffer of outgoing batches and their delivery. Cut batches first linger (up to `sendLingerMs`, or until
+ * `maxRecordsPerSend` records wait) and are then coalesced into one `{"records":[…]}` body, like Kafka's `linger.ms`:
+ * one POST per many batches instead of one per batch. Bodies are sent at most `concurrency` at a time (p-queue), with
+ * exponential backoff and full jitter on retryable errors, `Retry-After` honoured, the oldest batch evicted when full.
+ * Lingering batches and bodies waiting for a retry count against the bounds, so a long outage cannot grow memory.
+ * Sequence numbers order everything: every part lingering is newer than every sealed body.
  */
 export class Outbox {
   readonly #o: OutboxOptions;
   readonly #batches = new Map<number, Batch>();
   readonly #ready: Batch[] = [];
+  #lingering: Part[] = [];
+  #lingeringRecords = 0;
+  #lingerTimer: NodeJS.Timeout | undefined;
   readonly #sendQueue: PQueue;
   readonly #waiters = new Set<Waiter>();
   #records = 0;
@@ -95,21 +117,30 @@ export class Outbox {
     return this.#bytes;
   }
 
-  /** Batches waiting for delivery. */
+  /** Batches waiting for delivery: request bodies sealed (coalesced) plus cut batches still lingering. */
   get bufferedBatches(): number {
-    return this.#batches.size;
+    return this.#batches.size + this.#lingering.length;
   }
 
-  /** Adds one serialised batch of `bytes` UTF-8 bytes; evicts the oldest waiting batches if it does not fit. Never sends inline. */
-  enqueue(body: string, records: number, bytes: number): void {
+  /**
+   * Adds one cut batch: `json` is its records' JSON text (`{"Custom":…},…`, without the envelope), `bytes` its UTF-8
+   * length. Evicts the oldest waiting batches if it does not fit. Never sends inline.
+   */
+  enqueue(json: string, records: number, jsonBytes: number): void {
     const o = this.#o;
+    const bytes = jsonBytes + ENVELOPE_BYTES;
     if (records > o.maxBufferedRecords || bytes > o.maxBufferedBytes) {
       this.#dropNew(records, bytes, 'scouter-ts: batch larger than the whole outgoing buffer, dropped');
       return;
     }
     while (this.#records + records > o.maxBufferedRecords || this.#bytes + bytes > o.maxBufferedBytes) {
       const victim = this.#oldestWaiting();
-      if (victim === undefined) {
+      if (victim !== undefined) {
+        this.#drop(victim, 'bufferFull');
+        continue;
+      }
+      const part = this.#lingering[0];
+      if (part === undefined) {
         this.#dropNew(
           records,
           bytes,
@@ -117,10 +148,80 @@ export class Outbox {
         );
         return;
       }
-      this.#drop(victim, 'bufferFull');
+      this.#dropLingering(part);
     }
+    const part: Part = { seq: ++this.#seq, json, records, bytes };
+    this.#records += records;
+    this.#bytes += bytes;
+    this.#lingering.push(part);
+    this.#lingeringRecords += records;
+    for (const waiter of this.#waiters) if (waiter.maxSeq === Infinity) waiter.pendingRecords += records;
+    if (o.sendLingerMs === 0 || this.#lingeringRecords >= o.maxRecordsPerSend) {
+      this.#seal(o.sendLingerMs === 0);
+    } else if (this.#lingerTimer === undefined) {
+      this.#lingerTimer = setTimeout(this.#onLinger, o.sendLingerMs);
+      this.#lingerTimer.unref();
+    }
+  }
+
+  readonly #onLinger = (): void => {
+    this.#lingerTimer = undefined;
+    this.#seal(true);
+  };
+
+  /**
+   * Coalesces lingering parts, oldest first, into bodies of at most `maxRecordsPerSend` records (a part is never
+   * split): all of them when `all`, else only full bodies (the size trigger). Sealed bodies are sent in seq order.
+   */
+  #seal(all: boolean): void {
+    const max = this.#o.maxRecordsPerSend;
+    const parts = this.#lingering;
+    let start = 0;
+    while (start < parts.length && (all || this.#lingeringRecords >= max)) {
+      let end = start + 1;
+      let records = (parts[start] as Part).records;
+      while (end < parts.length && records + (parts[end] as Part).records <= max) {
+        records += (parts[end] as Part).records;
+        end++;
+      }
+      this.#sealBody(parts, start, end, records);
+      this.#lingeringRecords -= records;
+      start = end;
+    }
+    if (start === 0) return;
+    this.#lingering = start === parts.length ? [] : parts.slice(start);
+    if (this.#lingering.length === 0 && this.#lingerTimer !== undefined) {
+      clearTimeout(this.#lingerTimer);
+      this.#lingerTimer = undefined;
+    }
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      queueMicrotask(this.#pump);
+    }
+  }
+
+  /** Turns `parts[start..end)` into one body; it takes the newest part's seq, so waiters need no update. */
+  #sealBody(parts: readonly Part[], start: number, end: number, records: number): void {
+    let body: string;
+    let partBytes = 0;
+    if (end - start === 1) {
+      const part = parts[start] as Part;
+      body = `{"records":[${part.json}]}`;
+      partBytes = part.bytes;
+    } else {
+      body = '{"records":[';
+      for (let i = start; i < end; i++) {
+        const part = parts[i] as Part;
+        body += i === start ? part.json : `,${part.json}`;
+        partBytes += part.bytes;
+      }
+      body += ']}';
+    }
+    // Each part was counted with its own envelope; the body has one envelope and a comma between parts.
+    const bytes = partBytes - (end - start - 1) * (ENVELOPE_BYTES - 1);
+    this.#bytes -= partBytes - bytes;
     const batch: Batch = {
-      seq: ++this.#seq,
+      seq: (parts[end - 1] as Part).seq,
       body,
       records,
       bytes,
@@ -129,19 +230,7 @@ export class Outbox {
       timer: undefined,
     };
     this.#batches.set(batch.seq, batch);
-    this.#records += records;
-    this.#bytes += bytes;
     this.#ready.push(batch);
-    for (const waiter of this.#waiters) {
-      if (waiter.maxSeq === Infinity) {
-        waiter.outstanding++;
-        waiter.pendingRecords += records;
-      }
-    }
-    if (!this.#pumpScheduled) {
-      this.#pumpScheduled = true;
-      queueMicrotask(this.#pump);
-    }
   }
 
   /**
@@ -151,19 +240,16 @@ export class Outbox {
   track(): { settle(timeoutMs?: number): Promise<FlushResult> } {
     const waiter: Waiter = {
       maxSeq: Infinity,
-      outstanding: 0,
-      pendingRecords: 0,
+      pendingRecords: this.#records,
       sent: 0,
       dropped: 0,
       finish: undefined,
     };
-    for (const batch of this.#batches.values()) {
-      waiter.outstanding++;
-      waiter.pendingRecords += batch.records;
-    }
     this.#waiters.add(waiter);
     return {
       settle: (timeoutMs?: number) => {
+        // A flush does not wait for the linger: everything cut so far is sealed and sent now.
+        this.#seal(true);
         waiter.maxSeq = this.#seq;
         return new Promise<FlushResult>((resolve) => {
           let timer: NodeJS.Timeout | undefined;
@@ -172,7 +258,7 @@ export class Outbox {
             this.#waiters.delete(waiter);
             resolve({ sent: waiter.sent, dropped: waiter.dropped, pending: waiter.pendingRecords });
           };
-          if (waiter.outstanding === 0) {
+          if (waiter.pendingRecords === 0) {
             finish();
             return;
           }
@@ -193,6 +279,11 @@ export class Outbox {
       batch.state = DONE;
       abandoned += batch.records;
     }
+    for (const part of this.#lingering) abandoned += part.records;
+    this.#lingering = [];
+    this.#lingeringRecords = 0;
+    if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
     this.#batches.clear();
     this.#ready.length = 0;
     this.#sendQueue.clear();
@@ -326,6 +417,25 @@ export class Outbox {
     this.#remove(batch, false);
   }
 
+  /** Evicts the oldest lingering part (buffer full and no sealed body to drop). */
+  #dropLingering(part: Part): void {
+    if (!this.#overflowing) {
+      this.#overflowing = true;
+      this.#o.logger.warn(
+        { records: part.records, bufferedRecords: this.#records, bufferedBytes: this.#bytes },
+        'scouter-ts: outgoing buffer full, dropping the oldest batches (logged once until a delivery succeeds)',
+      );
+    }
+    this.#lingering.shift();
+    this.#lingeringRecords -= part.records;
+    if (this.#lingering.length === 0 && this.#lingerTimer !== undefined) {
+      clearTimeout(this.#lingerTimer);
+      this.#lingerTimer = undefined;
+    }
+    this.#o.counters.dropped.bufferFull += part.records;
+    this.#settle(part, false);
+  }
+
   #remove(batch: Batch, sent: boolean): void {
     if (batch.state === READY) {
       const i = this.#ready.indexOf(batch);
@@ -335,15 +445,22 @@ export class Outbox {
     batch.timer = undefined;
     batch.state = DONE;
     this.#batches.delete(batch.seq);
-    this.#records -= batch.records;
-    this.#bytes -= batch.bytes;
+    this.#settle(batch, sent);
+  }
+
+  /** Takes a delivered or dropped body or part out of the bounds and out of the waiters' pending records. */
+  #settle(
+    unit: { readonly seq: number; readonly records: number; readonly bytes: number },
+    sent: boolean,
+  ): void {
+    this.#records -= unit.records;
+    this.#bytes -= unit.bytes;
     for (const waiter of this.#waiters) {
-      if (batch.seq > waiter.maxSeq) continue;
-      if (sent) waiter.sent += batch.records;
-      else waiter.dropped += batch.records;
-      waiter.pendingRecords -= batch.records;
-      waiter.outstanding--;
-      if (waiter.outstanding === 0 && waiter.finish !== undefined) waiter.finish();
+      if (unit.seq > waiter.maxSeq) continue;
+      if (sent) waiter.sent += unit.records;
+      else waiter.dropped += unit.records;
+      waiter.pendingRecords -= unit.records;
+      if (waiter.pendingRecords === 0 && waiter.finish !== undefined) waiter.finish();
     }
   }
 }

@@ -13,8 +13,11 @@ export interface QueueHost {
   now(): number;
   /** Reserves `count` consecutive microsecond timestamps never handed out before; returns the first. */
   reserveMicros(count: number): number;
-  /** Hands a serialised batch (`bytes` = its UTF-8 length) to the outgoing buffer. */
-  enqueue(body: string, records: number, bytes: number): void;
+  /**
+   * Hands a cut batch to the outgoing buffer: `json` is its records' JSON (`{"Custom":…},…`, no envelope) and `bytes`
+   * its UTF-8 length; the buffer coalesces it with other batches into one `{"records":[…]}` body.
+   */
+  enqueue(json: string, records: number, bytes: number): void;
   /** Logs a warning once per key. */
   warnOnce(key: string, obj: object, msg: string): void;
 }
@@ -137,7 +140,7 @@ export class Queue {
     for (let i = 0; i < counts.length; i++) if ((counts[i] as number) > 0) present++;
     if (present === 0) return;
     let micros = host.reserveMicros(present);
-    let body = '{"records":[';
+    let json = '';
     let written = 0;
     for (let i = 0; i < counts.length; i++) {
       const count = counts[i] as number;
@@ -154,12 +157,11 @@ export class Queue {
         );
         continue;
       }
-      body += `${written === 0 ? '' : ','}{"Custom":{"created_at":"${this.#stamp(micros++)}${this.#recordTails[i]}${String(mean)}}}`;
+      json += `${written === 0 ? '' : ','}{"Custom":{"created_at":"${this.#stamp(micros++)}${this.#recordTails[i]}${String(mean)}}}`;
       written++;
     }
     if (written === 0) return;
-    body += ']}';
-    host.enqueue(body, written, this.#asciiOnly ? body.length : Buffer.byteLength(body));
+    host.enqueue(json, written, this.#asciiOnly ? json.length : Buffer.byteLength(json));
   }
 
   /** `formatTimestampMicros`, with the part up to the second cached: formatting dominated the cost of a cut. */

@@ -211,7 +211,7 @@ describe('ScouterQueue batching (Scouter custom queue semantics)', () => {
     expect(mock.calls).toBe(0);
   });
 
-  it('sends a partial batch once flushIntervalMs has passed since the last cut (fake timers)', async () => {
+  it('sends a partial batch once flushIntervalMs has passed since the last cut, after the linger (fake timers)', async () => {
     vi.useFakeTimers({ now: T0 });
     const mock = new MockConfig();
     const queue = await make({ a: profile(25, ['mae']) }, mock, { flushIntervalMs: 30_000 });
@@ -220,13 +220,17 @@ describe('ScouterQueue batching (Scouter custom queue semantics)', () => {
     await vi.advanceTimersByTimeAsync(29_999);
     expect(mock.calls).toBe(0);
     await vi.advanceTimersByTimeAsync(1);
+    expect(queue.stats()).toMatchObject({ bufferedRecords: 1, bufferedBatches: 1 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(mock.calls).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
     expect(mock.records.map((r) => [r.metric, r.value, r.created_at])).toEqual([
       ['mae', 1.5, '2025-11-24T16:34:28.123000Z'],
     ]);
     queue.insert('a', { mae: 7 });
     await vi.advanceTimersByTimeAsync(29_999);
     expect(mock.batches).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1_001);
     expect(mock.batches).toHaveLength(2);
   });
 
@@ -354,6 +358,7 @@ describe('ScouterQueue delivery', () => {
     const gated = gatedTransport();
     const { logger, calls } = recordingLogger();
     const queue = await make({ a: profile(1, ['mae', 'mape']) }, gated.transport, {
+      sendLingerMs: 0,
       concurrency: 1,
       maxBufferedRecords: 6,
       logger,
@@ -385,6 +390,7 @@ describe('ScouterQueue delivery', () => {
       { small: profile(1, ['mae']), wide: profile(1, ['m1', 'm2', 'm3']) },
       gated.transport,
       {
+        sendLingerMs: 0,
         concurrency: 1,
         maxBufferedRecords: 2,
         logger: recordingLogger().logger,
@@ -423,6 +429,7 @@ describe('ScouterQueue delivery', () => {
       failWith: () => (up ? undefined : new ScouterNetworkError('ECONNREFUSED')),
     });
     const queue = await make({ a: profile(1, ['mae']) }, mock, {
+      sendLingerMs: 0,
       maxBufferedRecords: 50,
       random: () => 1,
       retryBaseMs: 100,
@@ -447,7 +454,10 @@ describe('ScouterQueue delivery', () => {
 
   it('runs at most `concurrency` publishes at once', async () => {
     const gated = gatedTransport();
-    const queue = await make({ a: profile(1, ['mae']) }, gated.transport, { concurrency: 2 });
+    const queue = await make({ a: profile(1, ['mae']) }, gated.transport, {
+      concurrency: 2,
+      sendLingerMs: 0,
+    });
     for (let i = 0; i < 5; i++) queue.insert('a', { mae: i });
     await vi.waitFor(() => expect(gated.gates.length).toBe(2));
     await new Promise((resolve) => setImmediate(resolve));
@@ -465,6 +475,7 @@ describe('ScouterQueue delivery', () => {
     const before = refTimers();
     const mock = new MockConfig({ failWith: new ScouterNetworkError('down') });
     const queue = await make({ a: profile(1, ['mae']) }, mock, {
+      sendLingerMs: 0,
       retryBaseMs: 60_000,
       random: () => 1,
       logger: recordingLogger().logger,
@@ -476,7 +487,10 @@ describe('ScouterQueue delivery', () => {
 
   it('flush() waits only for what was cut before the call', async () => {
     const gated = gatedTransport();
-    const queue = await make({ a: profile(1, ['mae']) }, gated.transport, { concurrency: 4 });
+    const queue = await make({ a: profile(1, ['mae']) }, gated.transport, {
+      concurrency: 4,
+      sendLingerMs: 0,
+    });
     queue.insert('a', { mae: 1 });
     const first = queue.flush();
     queue.insert('a', { mae: 2 });
@@ -511,6 +525,7 @@ describe('ScouterQueue lifecycle', () => {
     vi.useFakeTimers({ now: T0 });
     const gated = gatedTransport();
     const queue = await make({ a: profile(1, ['mae', 'mape']) }, gated.transport, {
+      sendLingerMs: 0,
       logger: recordingLogger().logger,
     });
     queue.insert('a', { mae: 1, mape: 1 });

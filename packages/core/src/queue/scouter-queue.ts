@@ -116,6 +116,8 @@ export class ScouterQueue {
     this.#outbox = new Outbox({
       transport: this.transport,
       concurrency: parsed.concurrency,
+      sendLingerMs: parsed.sendLingerMs,
+      maxRecordsPerSend: parsed.maxRecordsPerSend,
       maxBufferedRecords: parsed.maxBufferedRecords,
       maxBufferedBytes: parsed.maxBufferedBytes,
       maxRetries: parsed.maxRetries,
@@ -222,7 +224,7 @@ export class ScouterQueue {
         this.#lastMicros = start + count - 1;
         return start;
       },
-      enqueue: (body, records, bytes) => outbox.enqueue(body, records, bytes),
+      enqueue: (json, records, bytes) => outbox.enqueue(json, records, bytes),
       warnOnce: (key, obj, msg) => {
         if (this.#warned.has(key) || this.#warned.size >= MAX_WARNED_KEYS) return;
         this.#warned.add(key);
