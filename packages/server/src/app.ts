@@ -1,4 +1,5 @@
 /** `createServer` / `startServer`: the Fastify app of scouter-server, wired to storage, auth, drift jobs, dispatch. */
+import { createRequire } from 'node:module';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AuthService, seedDefaultUsers } from './auth/service.js';
@@ -14,7 +15,6 @@ import { registerAuthRoutes } from './routes/auth.js';
 import { registerDriftRoutes } from './routes/drift.js';
 import { registerProfileRoutes } from './routes/profile.js';
 import { registerRecordRoutes } from './routes/records.js';
-import { createStorage } from './storage/create-storage.js';
 import type { Storage } from './storage/types.js';
 
 /** What `createServer` exposes on the Fastify instance as `app.scouterServer` (tests, embedding). */
@@ -53,6 +53,56 @@ function clientError(err: FastifyError, bodyLimit: number): HttpError | null {
   return null;
 }
 
+type CompilerFactory = (...args: unknown[]) => unknown;
+
+/**
+ * Fastify's default compiler factory `name` (`@fastify/ajv-compiler`, `@fastify/fast-json-stringify-compiler`),
+ * required on first use: Fastify loads both at construction, a good part of start-up, and our routes have no JSON
+ * schemas, so they are only loaded if an embedder adds a route with one.
+ */
+function lazyCompilerFactory(name: string): CompilerFactory {
+  let factory: CompilerFactory | undefined;
+  return (...args) => {
+    if (factory === undefined) {
+      const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+      factory = (fromFastify(name) as () => CompilerFactory)();
+    }
+    return factory(...args);
+  };
+}
+
+/**
+ * With the lazy factories Fastify takes its compilers for custom ones, which changes how it compiles a `headers`
+ * schema; mark them as Fastify's own again so an embedder's schema routes behave exactly as with the defaults.
+ */
+function markDefaultCompilers(app: FastifyInstance): void {
+  const key = Object.getOwnPropertySymbols(app).find((s) => s.description === 'fastify.schemaController');
+  const controller = key && (app as unknown as Record<symbol, Record<string, unknown> | undefined>)[key];
+  if (controller && 'isCustomValidatorCompiler' in controller) {
+    controller.isCustomValidatorCompiler = false;
+    controller.isCustomSerializerCompiler = false;
+  }
+}
+
+/**
+ * Internal (exported for its test): `createStorage(databaseUri)`, loading only the driver the URI needs (`pg` and `better-sqlite3` are large imports):
+ * a `postgresql://` / `postgres://` URI or a plain SQLite path goes straight to its storage class, exactly as
+ * `createStorage` maps them; every other form (`sqlite:`, unsupported schemes, empty) goes through `createStorage`.
+ */
+export async function openStorage(databaseUri: string): Promise<Storage> {
+  const uri = databaseUri.trim();
+  if (/^postgres(ql)?:\/\//i.test(uri)) {
+    const { PostgresStorage } = await import('./storage/postgres.js');
+    return new PostgresStorage({ connectionString: uri });
+  }
+  if (uri !== '' && !/^sqlite:/i.test(uri) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    const { SqliteStorage } = await import('./storage/sqlite.js');
+    return new SqliteStorage({ filename: uri });
+  }
+  const { createStorage } = await import('./storage/create-storage.js');
+  return createStorage(databaseUri);
+}
+
 /**
  * Builds the server (not listening): opens and migrates storage, seeds Scouter's default users into an empty user
  * table, registers the routes, and runs drift jobs, alert dispatch and retention from `onReady` until `close()`.
@@ -60,7 +110,7 @@ function clientError(err: FastifyError, bodyLimit: number): HttpError | null {
 export async function createServer(options: ServerOptions = {}): Promise<ScouterServer> {
   const config = parseServerOptions(options);
   const ownsStorage = config.storage === undefined;
-  const storage = config.storage ?? createStorage(config.databaseUri);
+  const storage = config.storage ?? (await openStorage(config.databaseUri));
   try {
     await storage.init();
     await seedDefaultUsers(storage, config);
@@ -75,7 +125,14 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
     return503OnClosing: true,
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
+    schemaController: {
+      compilersFactory: {
+        buildValidator: lazyCompilerFactory('@fastify/ajv-compiler') as never,
+        buildSerializer: lazyCompilerFactory('@fastify/fast-json-stringify-compiler') as never,
+      },
+    },
   });
+  markDefaultCompilers(app);
   app.removeContentTypeParser('text/plain');
 
   const auth = new AuthService(storage, config);

@@ -39,9 +39,15 @@ async function insertOnce(storage: Storage, user: StoredUser): Promise<void> {
 /** Creates Scouter's two default users (admin + guest) when the user table is empty. */
 export async function seedDefaultUsers(storage: Storage, config: ServerConfig): Promise<boolean> {
   if ((await storage.countUsers()) > 0) return false;
+  const withGuest = config.guestAccess !== 'disabled' && config.defaultUsername !== GUEST_USERNAME;
+  // Both scrypt hashes at once (on libuv's thread pool): they are the slowest part of a first start.
+  const [adminHash, guestHash] = await Promise.all([
+    hashPassword(config.defaultPassword),
+    withGuest ? hashPassword(GUEST_USERNAME) : null,
+  ]);
   await insertOnce(storage, {
     username: config.defaultUsername,
-    passwordHash: await hashPassword(config.defaultPassword),
+    passwordHash: adminHash,
     email: 'admin',
     permissions: ['read:all', 'write:all'],
     groupPermissions: ['admin'],
@@ -49,10 +55,10 @@ export async function seedDefaultUsers(storage: Storage, config: ServerConfig): 
     active: true,
     refreshToken: null,
   });
-  if (config.guestAccess !== 'disabled' && config.defaultUsername !== GUEST_USERNAME) {
+  if (guestHash !== null) {
     await insertOnce(storage, {
       username: GUEST_USERNAME,
-      passwordHash: await hashPassword(GUEST_USERNAME),
+      passwordHash: guestHash,
       email: 'default',
       permissions: ['read:all', 'write:all', 'delete:all'],
       groupPermissions: ['user'],

@@ -4,7 +4,6 @@
  * are retried by a periodic sweep, so a failing webhook never loses an alert.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { request } from 'undici';
 import type { CustomDriftProfileJson } from '@scouter-ts/core';
 import type { ServerConfig } from '../config.js';
 import type { AlertRow, Storage } from '../storage/types.js';
@@ -66,6 +65,8 @@ export class Dispatcher {
       write(delivery.body as string);
       return;
     }
+    // undici is loaded on the first webhook call: most servers never make one, and it costs start-up time.
+    const { request } = await import('undici');
     const res = await request(delivery.url, {
       method: 'POST',
       headers: delivery.headers,
