@@ -248,7 +248,9 @@ describe.each(frameworks)('%s inference service end to end', (framework, startSe
     );
     await h.stop();
     await sendTraffic(service.url, holdout.slice(10, 20));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor('a failed delivery while the server is down', async () => problems.length > 0, {
+      timeoutMs: 15_000,
+    });
     await h.restart();
     await sendTraffic(service.url, holdout.slice(20, 30));
     const finalFlush = await service.close();
