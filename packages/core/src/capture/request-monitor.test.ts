@@ -69,6 +69,37 @@ describe('RequestMonitor', () => {
     expect(monitor.stats()).toMatchObject({ requests: 2, inserted: 2, failed: 0 });
   });
 
+  it('passes the coalescing options to the queue it creates', async () => {
+    const lingering = new MockConfig();
+    const coalesced = monitorOf({ profiles: { a: profile('a', ['mae']) }, transport: lingering });
+    const immediate = new MockConfig();
+    const single = monitorOf({
+      profiles: { a: profile('a', ['mae']) },
+      transport: immediate,
+      sendLingerMs: 0,
+    });
+    const many = new MockConfig();
+    const small = monitorOf({
+      profiles: { a: profile('a', ['mae']) },
+      transport: many,
+      maxRecordsPerSend: 2,
+    });
+    for (const monitor of [coalesced, single, small]) {
+      await monitor.ready();
+      for (let i = 0; i < 3; i++) {
+        const capture = monitor.begin({});
+        capture.insert({ mae: i });
+        capture.commit(200);
+      }
+    }
+    await vi.waitFor(() => expect(immediate.bodies).toHaveLength(3));
+    expect(many.bodies).toHaveLength(1);
+    expect(lingering.bodies).toHaveLength(0);
+    await coalesced.close();
+    expect(lingering.bodies).toHaveLength(1);
+    expect(values(lingering).map((r) => r.value)).toEqual([0, 1, 2]);
+  });
+
   it('adds no automatic metric a profile does not declare, and keeps a user-given latency_ms', async () => {
     const mock = new MockConfig();
     const monitor = monitorOf({

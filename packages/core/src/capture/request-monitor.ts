@@ -209,6 +209,8 @@ export class RequestMonitor implements CaptureReceiver {
       flushIntervalMs: rest.flushIntervalMs,
       maxBufferedRecords: rest.maxBufferedRecords,
       maxBufferedBytes: rest.maxBufferedBytes,
+      sendLingerMs: rest.sendLingerMs,
+      maxRecordsPerSend: rest.maxRecordsPerSend,
       concurrency: rest.concurrency,
       maxRetries: rest.maxRetries,
       retryBaseMs: rest.retryBaseMs,
