@@ -17,6 +17,8 @@ export function binWidthToMicros(binWidthMicros: number): number {
 export const ROLLUP_LEVELS: readonly number[] = [1e6, 6e6, 36e6, 216e6, 1296e6];
 /** Bins narrower than the finest bucket are computed from the records themselves. */
 export const MIN_ROLLUP_BIN = ROLLUP_LEVELS[0]!;
+/** Windows with fewer records than this many per bin are cheaper to read directly than through the rollup. */
+export const MIN_RECORDS_PER_BIN = 20;
 /** Above this many bins the plan would be larger than a scan; the records are read directly. */
 export const MAX_ROLLUP_BINS = 20_000;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../testing/postgres.js';
 import { PostgresStorage } from './postgres.js';
 import { SqliteStorage } from './sqlite.js';
-import { describeStorageSuite, sampleProfileRow } from './storage-suite.js';
+import { describeStorageSuite, sampleProfileRow, type StorageTuning } from './storage-suite.js';
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) console.warn(`Skipping PostgreSQL storage tests: ${unavailable}`);
@@ -19,17 +19,18 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
     await server?.stop();
   });
 
-  async function open(connectionString?: string): Promise<PostgresStorage> {
+  async function open(connectionString?: string, tuning?: StorageTuning): Promise<PostgresStorage> {
     const storage = new PostgresStorage({
       connectionString: connectionString ?? (await server.createDatabase()),
       poolSize: 4,
+      ...tuning,
     });
     opened.push(storage);
     await storage.init();
     return storage;
   }
 
-  describeStorageSuite('PostgresStorage', () => open());
+  describeStorageSuite('PostgresStorage', (tuning) => open(undefined, tuning));
 
   it('runs migrations once, also when several instances start together, and keeps data across reconnects', async () => {
     const uri = await server.createDatabase();

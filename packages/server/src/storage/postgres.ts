@@ -6,6 +6,7 @@ import {
   binWidthToMicros,
   floorTo,
   MAX_ROLLUP_BINS,
+  MIN_RECORDS_PER_BIN,
   MIN_ROLLUP_BIN,
   planRollup,
   planWindow,
@@ -37,6 +38,8 @@ export interface PostgresStorageOptions {
   connectionString: string;
   /** Connections in the pool. Default: 10. */
   poolSize?: number;
+  /** Tuning: binned queries read records directly below this many records per bin. Default: 20. */
+  rollupMinRecordsPerBin?: number;
 }
 
 /** Rows per INSERT statement; a larger batch is split and written in one transaction. */
@@ -156,10 +159,18 @@ export class PostgresStorage implements Storage {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
   private ended = false;
+  private readonly minRecordsPerBin: number;
 
   /** Creates the pool; no connection is made before the first query. */
   constructor(options: PostgresStorageOptions) {
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    // JIT off: the rollup queries are thousands of tiny index lookups whose row estimates are far too high, and
+    // compiling them took longer (~150 ms) than running them.
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      options: '-c jit=off',
+    });
+    this.minRecordsPerBin = options.rollupMinRecordsPerBin ?? MIN_RECORDS_PER_BIN;
     // An idle client that loses its connection emits here; the next query on the pool reports the problem.
     this.pool.on('error', () => undefined);
   }
@@ -419,7 +430,7 @@ export class PostgresStorage implements Storage {
       const range = await this.rollupRange(query, query.sinceMicros, query.untilMicros);
       if (!range) return [];
       const bins = (floorTo(range.to - 1, width) - floorTo(range.from, width)) / width + 1;
-      if (bins <= MAX_ROLLUP_BINS) {
+      if (bins <= MAX_ROLLUP_BINS && range.records >= bins * this.minRecordsPerBin) {
         return toBinnedRows(await this.sumSegments(query, planRollup(range.from, range.to, width)));
       }
     }
@@ -434,19 +445,26 @@ export class PostgresStorage implements Storage {
     key: ProfileKey,
     after: number,
     until?: number,
-  ): Promise<{ from: number; to: number } | null> {
+  ): Promise<{ from: number; to: number; records: number } | null> {
     const finest = ROLLUP_LEVELS[0]!;
+    const top = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!;
     const from = after + 1;
     const to = until === undefined ? Number.MAX_SAFE_INTEGER : until + 1;
-    const where = `FROM scouter.custom_drift_rollup
-      WHERE space = $1 AND name = $2 AND version = $3 AND level = $4 AND bucket >= $5 AND bucket < $6`;
-    const { rows } = await this.pool.query<{ lo: string | null; hi: string | null }>(
-      `SELECT (SELECT min(bucket) ${where}) AS lo, (SELECT max(bucket) ${where}) AS hi`,
-      [key.space, key.name, key.version, finest, floorTo(from, finest), to],
+    const where = `FROM scouter.custom_drift_rollup WHERE space = $1 AND name = $2 AND version = $3 AND bucket < $6`;
+    // `records`: about how many records the window holds (top-level buckets overlapping it), to pick the cheaper plan.
+    const { rows } = await this.pool.query<{ lo: string | null; hi: string | null; records: string }>(
+      `SELECT (SELECT min(bucket) ${where} AND level = $4 AND bucket >= $5) AS lo,
+              (SELECT max(bucket) ${where} AND level = $4 AND bucket >= $5) AS hi,
+              (SELECT coalesce(sum(n), 0) ${where} AND level = $7 AND bucket >= $8) AS records`,
+      [key.space, key.name, key.version, finest, floorTo(from, finest), to, top, floorTo(from, top)],
     );
-    const { lo, hi } = rows[0] ?? { lo: null, hi: null };
+    const { lo, hi, records } = rows[0] ?? { lo: null, hi: null, records: '0' };
     if (lo === null || hi === null) return null;
-    const range = { from: Math.max(from, Number(lo)), to: Math.min(to, Number(hi) + finest) };
+    const range = {
+      from: Math.max(from, Number(lo)),
+      to: Math.min(to, Number(hi) + finest),
+      records: Number(records),
+    };
     return range.from < range.to ? range : null;
   }
 
@@ -562,27 +580,19 @@ export class PostgresStorage implements Storage {
         `DELETE FROM scouter.custom_drift WHERE created_at < ${FROM_MICROS('$1')}`,
         [cutoffMicros],
       );
+      // Every bucket starting before the cutoff goes; the ones holding the cutoff are recounted from what is left.
+      await client.query('DELETE FROM scouter.custom_drift_rollup WHERE bucket < $1', [cutoffMicros]);
       for (const l of ROLLUP_LEVELS) {
         const partial = floorTo(cutoffMicros, l);
-        await client.query('DELETE FROM scouter.custom_drift_rollup WHERE level = $1 AND bucket < $2', [
-          l,
-          partial,
-        ]);
-        if (partial < cutoffMicros) {
-          // The bucket holding the cutoff lost only some of its records: recount it from those left.
-          await client.query('DELETE FROM scouter.custom_drift_rollup WHERE level = $1 AND bucket = $2', [
-            l,
-            partial,
-          ]);
-          await client.query(
-            `INSERT INTO scouter.custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
-             SELECT space, name, version, $1::int8, $2::int8, metric, count(*), sum(value), sum(value * value)
-             FROM scouter.custom_drift
-             WHERE created_at >= ${FROM_MICROS('$2')} AND created_at < ${FROM_MICROS('$3')}
-             GROUP BY space, name, version, metric`,
-            [l, partial, partial + l],
-          );
-        }
+        if (partial === cutoffMicros) continue;
+        await client.query(
+          `INSERT INTO scouter.custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
+           SELECT space, name, version, $1::int8, $2::int8, metric, count(*), sum(value), sum(value * value)
+           FROM scouter.custom_drift
+           WHERE created_at >= ${FROM_MICROS('$2')} AND created_at < ${FROM_MICROS('$3')}
+           GROUP BY space, name, version, metric`,
+          [l, partial, partial + l],
+        );
       }
       await client.query('COMMIT');
       return res.rowCount ?? 0;

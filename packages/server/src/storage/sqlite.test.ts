@@ -6,8 +6,8 @@ import { createStorage } from './create-storage.js';
 import { SqliteStorage } from './sqlite.js';
 import { describeStorageSuite, sampleProfileRow } from './storage-suite.js';
 
-describeStorageSuite('SqliteStorage(:memory:)', async () => {
-  const storage = new SqliteStorage({ filename: ':memory:' });
+describeStorageSuite('SqliteStorage(:memory:)', async (tuning) => {
+  const storage = new SqliteStorage({ filename: ':memory:', ...tuning });
   await storage.init();
   return storage;
 });

@@ -21,6 +21,7 @@ import {
   binWidthToMicros,
   floorTo,
   MAX_ROLLUP_BINS,
+  MIN_RECORDS_PER_BIN,
   MIN_ROLLUP_BIN,
   planRollup,
   planWindow,
@@ -36,6 +37,8 @@ import {
 export interface SqliteStorageOptions {
   /** Database file path, or `:memory:` for a private in-memory database. */
   filename: string;
+  /** Tuning: binned queries read records directly below this many records per bin. Default: 20. */
+  rollupMinRecordsPerBin?: number;
 }
 
 const SCHEMA_VERSION = 2;
@@ -262,6 +265,7 @@ function toBinnedRow(
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
   readonly filename: string;
+  private readonly minRecordsPerBin: number;
   private db: Database.Database | null = null;
   private readonly statements = new Map<string, Statement>();
   private insertRecordsTx: ((rows: CustomRecordRow[]) => number) | null = null;
@@ -270,6 +274,7 @@ export class SqliteStorage implements Storage {
   /** Opens nothing yet; `init()` opens the file and creates the tables. */
   constructor(options: SqliteStorageOptions) {
     this.filename = options.filename;
+    this.minRecordsPerBin = options.rollupMinRecordsPerBin ?? MIN_RECORDS_PER_BIN;
   }
 
   init(): Promise<void> {
@@ -559,7 +564,7 @@ export class SqliteStorage implements Storage {
         const range = this.rollupRange(query, query.sinceMicros, query.untilMicros);
         if (!range) return [];
         const bins = (floorTo(range.to - 1, width) - floorTo(range.from, width)) / width + 1;
-        if (bins <= MAX_ROLLUP_BINS) {
+        if (bins <= MAX_ROLLUP_BINS && this.recordsIn(query, range) >= bins * this.minRecordsPerBin) {
           const acc = this.sumSegments(
             query,
             planRollup(range.from, range.to, width),
@@ -593,6 +598,17 @@ export class SqliteStorage implements Storage {
     if (lo === null || hi === null) return null;
     const range = { from: Math.max(from, lo), to: Math.min(to, hi + finest) };
     return range.from < range.to ? range : null;
+  }
+
+  /** About how many records the window holds (whole top-level buckets overlapping it): picks the cheaper plan. */
+  private recordsIn(key: ProfileKey, range: { from: number; to: number }): number {
+    const top = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!;
+    return this.prepare(
+      `SELECT coalesce(sum(n), 0) FROM custom_drift_rollup
+       WHERE space = ? AND name = ? AND version = ? AND level = ? AND bucket >= ? AND bucket < ?`,
+    )
+      .pluck()
+      .get(key.space, key.name, key.version, top, floorTo(range.from, top), range.to) as number;
   }
 
   /** Sums per (bin, metric) of the plan's rollup buckets and records (records only of `metrics`). */
@@ -796,16 +812,12 @@ export class SqliteStorage implements Storage {
         const deleted = this.prepare('DELETE FROM custom_drift WHERE created_at < ?').run(
           cutoffMicros,
         ).changes;
-        const dropWhole = this.prepare('DELETE FROM custom_drift_rollup WHERE level = ? AND bucket < ?');
-        const dropOne = this.prepare('DELETE FROM custom_drift_rollup WHERE level = ? AND bucket = ?');
+        // Every bucket starting before the cutoff goes; the ones holding the cutoff are recounted from what is left.
+        this.prepare('DELETE FROM custom_drift_rollup WHERE bucket < ?').run(cutoffMicros);
         const rebuild = this.prepare(ROLLUP_REBUILD);
         for (const l of ROLLUP_LEVELS) {
           const partial = floorTo(cutoffMicros, l);
-          dropWhole.run(l, partial);
-          if (partial < cutoffMicros) {
-            dropOne.run(l, partial);
-            rebuild.run({ l, lo: partial, hi: partial + l });
-          }
+          if (partial < cutoffMicros) rebuild.run({ l, lo: partial, hi: partial + l });
         }
         return deleted;
       })(),
