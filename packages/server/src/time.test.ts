@@ -46,6 +46,17 @@ describe('parseTimestampMicrosFast', () => {
       '+025-11-24T16:33:58.123456Z',
       ' 2025-11-24T16:33:58.12345Z',
       '',
+      '2025-11-24T16:33:58.123456789Z',
+      '2025-11-24T16:33:58.1Z',
+      '2025-11-24T16:33:58.12Z',
+      '2025-11-24T16:33:58.123Z',
+      '2025-11-24T16:33:58.12345Z',
+      '2025-11-24T16:33:58.Z',
+      '2025-11-24T16:33:58.12345678901234567890Z',
+      '2025-11-24T16:33:58.1234567890123456789x1Z',
+      '2025-11-24T16:33:58.123456789012345678901Z',
+      '2025-11-24T16:33:5Z',
+      '2025-11-24T16:33:58.123456789+00:00',
     ];
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -54,7 +65,8 @@ describe('parseTimestampMicrosFast', () => {
       const whole = Math.floor(micros / 1000);
       const d = new Date(whole);
       if (d.getUTCFullYear() < 0 || d.getUTCFullYear() > 9999) continue;
-      samples.push(`${d.toISOString().slice(0, 23)}${String(micros - whole * 1000).padStart(3, '0')}Z`);
+      const canonical = `${d.toISOString().slice(0, 23)}${String(micros - whole * 1000).padStart(3, '0')}`;
+      samples.push(`${canonical}Z`, `${canonical}${i % 1000}Z`, `${canonical.slice(0, 19 + (i % 8))}Z`);
     }
     for (const text of samples) {
       expect(parseTimestampMicrosFast(text), text).toBe(tryParseTimestampMicros(text));

@@ -53,21 +53,25 @@ function digits(text: string, start: number, end: number): number {
   return n;
 }
 
+const SCALE = [1, 100_000, 10_000, 1000, 100, 10, 1];
+
 /**
- * `tryParseTimestampMicros` of `@scouter-ts/core` (same results for every input), with a fast path for the form
- * clients send, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (year 100 or later); everything else goes to the general parser.
+ * `tryParseTimestampMicros` of `@scouter-ts/core` (same results for every input), with a fast path for the forms
+ * clients send, `YYYY-MM-DDTHH:MM:SSZ` with an optional fraction of any length (`.ffffffZ` from scouter-ts,
+ * nanoseconds from Scouter's Python client), year 100 or later; everything else goes to the general parser.
  */
 export function parseTimestampMicrosFast(text: string): number | null {
+  const end = typeof text === 'string' ? text.length - 1 : -1;
   if (
-    typeof text !== 'string' ||
-    text.length !== 27 ||
-    text.charCodeAt(26) !== 90 /* Z */ ||
+    end < 19 ||
+    end === 20 ||
+    text.charCodeAt(end) !== 90 /* Z */ ||
     text.charCodeAt(4) !== 45 /* - */ ||
     text.charCodeAt(7) !== 45 ||
     text.charCodeAt(10) !== 84 /* T */ ||
     text.charCodeAt(13) !== 58 /* : */ ||
     text.charCodeAt(16) !== 58 ||
-    text.charCodeAt(19) !== 46 /* . */
+    (end > 19 && text.charCodeAt(19) !== 46) /* . */
   ) {
     return tryParseTimestampMicros(text);
   }
@@ -77,10 +81,24 @@ export function parseTimestampMicrosFast(text: string): number | null {
   const hour = digits(text, 11, 13);
   const minute = digits(text, 14, 16);
   const second = digits(text, 17, 19);
-  const frac = digits(text, 20, 26);
-  if (year < 100 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || frac < 0) {
+  // Microseconds: the first six fraction digits; the rest must be digits and are truncated, like the core parser.
+  const fracEnd = Math.min(end, 26);
+  const fracDigits = end > 19 ? digits(text, 20, fracEnd) : 0;
+  const rest = end > 26 ? digits(text, 26, Math.min(end, 41)) : 0;
+  if (
+    year < 100 ||
+    month < 0 ||
+    day < 0 ||
+    hour < 0 ||
+    minute < 0 ||
+    second < 0 ||
+    fracDigits < 0 ||
+    rest < 0 ||
+    end > 41
+  ) {
     return tryParseTimestampMicros(text);
   }
+  const frac = end > 19 ? fracDigits * SCALE[fracEnd - 20]! : 0;
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const daysInMonth = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
