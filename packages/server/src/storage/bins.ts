@@ -1,4 +1,4 @@
-import type { BinnedRow } from './types.js';
+import type { BinnedRow, CustomRecordRow } from './types.js';
 
 /** Bin widths are whole microseconds (Postgres intervals have µs resolution); at least 1 µs. */
 export function binWidthToMicros(binWidthMicros: number): number {
@@ -140,14 +140,12 @@ export interface RollupDelta {
   ss: number;
 }
 
-/** Groups inserted `[space, name, version, metric, created_at, value]` rows into rollup deltas, one per bucket. */
-export function rollupDeltas(
-  rows: Iterable<readonly [string, string, string, string, number, number]>,
-): RollupDelta[] {
+/** Groups inserted records into rollup deltas, one per (profile, metric, level, bucket). */
+export function rollupDeltas(rows: Iterable<CustomRecordRow>): RollupDelta[] {
   const finest = ROLLUP_LEVELS[0]!;
   const seconds = new Map<string, RollupDelta>();
-  for (const [space, name, version, metric, t, value] of rows) {
-    const bucket = floorTo(t, finest);
+  for (const { space, name, version, metric, createdAtMicros, value } of rows) {
+    const bucket = floorTo(createdAtMicros, finest);
     const k = `${bucket}\u0000${metric}\u0000${version}\u0000${name}\u0000${space}`;
     const cur = seconds.get(k);
     if (cur) {

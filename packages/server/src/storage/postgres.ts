@@ -407,12 +407,16 @@ export class PostgresStorage implements Storage {
                SELECT s, n, v, m, ${FROM_MICROS('t')}, x
                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::float8[]) AS u(s, n, v, m, t, x)
                ON CONFLICT DO NOTHING
-               RETURNING space, name, version, metric, ${TO_MICROS('created_at')} AS t, value
+               RETURNING space, name, version, metric, created_at, value
+             ), sec AS (
+               SELECT space, name, version, metric,
+                 (extract(epoch FROM date_trunc('second', created_at AT TIME ZONE 'UTC')) * 1000000)::int8 AS t,
+                 count(*) AS n, sum(value) AS s, sum(value * value) AS ss
+               FROM ins GROUP BY space, name, version, metric, date_trunc('second', created_at AT TIME ZONE 'UTC')
              ), rollup AS (
                INSERT INTO scouter.custom_drift_rollup AS r (space, name, version, level, bucket, metric, n, s, ss)
-               SELECT space, name, version, l, t - ((t % l) + l) % l AS bucket, metric, count(*), sum(value),
-                 sum(value * value)
-               FROM ins CROSS JOIN unnest($7::int8[]) AS lv(l)
+               SELECT space, name, version, l, t - ((t % l) + l) % l AS bucket, metric, sum(n), sum(s), sum(ss)
+               FROM sec CROSS JOIN unnest($7::int8[]) AS lv(l)
                GROUP BY space, name, version, l, bucket, metric
                ORDER BY space, name, version, l, bucket, metric
                ON CONFLICT (space, name, version, level, bucket, metric)

@@ -309,45 +309,80 @@ export class SqliteStorage implements Storage {
     this.db = db;
     const recordSql =
       'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES ';
-    const returning = ' RETURNING space, name, version, metric, created_at, value';
-    const insertRecord = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)${returning}`).raw();
-    const insertRecordChunk = this.prepare(
-      recordSql + new Array<string>(RECORD_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ') + returning,
-    ).raw();
+    const chunkSql = recordSql + new Array<string>(RECORD_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ');
+    const returning = ' RETURNING space, name, version, created_at, metric, value';
+    const plainOne = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)`);
+    const plainChunk = this.prepare(chunkSql);
+    const returningOne = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)${returning}`).raw();
+    const returningChunk = this.prepare(chunkSql + returning).raw();
     const addRollup = this.prepare(
       `INSERT INTO custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (space, name, version, level, bucket, metric)
        DO UPDATE SET n = n + excluded.n, s = s + excluded.s, ss = ss + excluded.ss`,
     );
-    type Inserted = [string, string, string, string, number, number];
+    type Inserted = [string, string, string, number, string, number];
     const chunkArgs = new Array<unknown>(RECORD_CHUNK * 6);
-    this.insertRecordsTx = db.transaction((rows: CustomRecordRow[]) => {
-      const inserted: Inserted[] = [];
+    const fillChunk = (rows: CustomRecordRow[], i: number): unknown[] => {
+      for (let j = 0; j < RECORD_CHUNK; j++) {
+        const r = rows[i + j]!;
+        const o = j * 6;
+        chunkArgs[o] = r.space;
+        chunkArgs[o + 1] = r.name;
+        chunkArgs[o + 2] = r.version;
+        chunkArgs[o + 3] = r.createdAtMicros;
+        chunkArgs[o + 4] = r.metric;
+        chunkArgs[o + 5] = r.value;
+      }
+      return chunkArgs;
+    };
+    const addToRollup = (rows: CustomRecordRow[]): void => {
+      for (const d of rollupDeltas(rows)) {
+        addRollup.run(d.space, d.name, d.version, d.level, d.bucket, d.metric, d.n, d.s, d.ss);
+      }
+    };
+    const repeats = new Error('batch holds stored records');
+    // Fast path: plain inserts; when every row went in, the rollup is added from the batch itself. Otherwise the
+    // savepoint is rolled back and the batch rewritten with RETURNING, which names exactly the rows inserted.
+    const insertAll = db.transaction((rows: CustomRecordRow[]) => {
+      let inserted = 0;
       let i = 0;
       for (; i + RECORD_CHUNK <= rows.length; i += RECORD_CHUNK) {
-        for (let j = 0; j < RECORD_CHUNK; j++) {
-          const r = rows[i + j]!;
-          const o = j * 6;
-          chunkArgs[o] = r.space;
-          chunkArgs[o + 1] = r.name;
-          chunkArgs[o + 2] = r.version;
-          chunkArgs[o + 3] = r.createdAtMicros;
-          chunkArgs[o + 4] = r.metric;
-          chunkArgs[o + 5] = r.value;
-        }
-        for (const r of insertRecordChunk.all(chunkArgs) as Inserted[]) inserted.push(r);
+        inserted += plainChunk.run(fillChunk(rows, i)).changes;
       }
       for (; i < rows.length; i++) {
         const r = rows[i]!;
-        const row = insertRecord.get(r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value) as
+        inserted += plainOne.run(r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value).changes;
+      }
+      if (inserted < rows.length) throw repeats;
+      addToRollup(rows);
+      return inserted;
+    });
+    const insertReturning = (rows: CustomRecordRow[]): number => {
+      const inserted: CustomRecordRow[] = [];
+      const keep = ([space, name, version, createdAtMicros, metric, value]: Inserted): void => {
+        inserted.push({ space, name, version, createdAtMicros, metric, value });
+      };
+      let i = 0;
+      for (; i + RECORD_CHUNK <= rows.length; i += RECORD_CHUNK) {
+        for (const r of returningChunk.all(fillChunk(rows, i)) as Inserted[]) keep(r);
+      }
+      for (; i < rows.length; i++) {
+        const r = rows[i]!;
+        const row = returningOne.get(r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value) as
           Inserted | undefined;
-        if (row) inserted.push(row);
+        if (row) keep(row);
       }
-      for (const d of rollupDeltas(inserted)) {
-        addRollup.run(d.space, d.name, d.version, d.level, d.bucket, d.metric, d.n, d.s, d.ss);
-      }
+      addToRollup(inserted);
       return inserted.length;
+    };
+    this.insertRecordsTx = db.transaction((rows: CustomRecordRow[]) => {
+      try {
+        return insertAll(rows);
+      } catch (err) {
+        if (err !== repeats) throw err;
+        return insertReturning(rows);
+      }
     });
     const insertAlert = this.prepare(
       `INSERT OR IGNORE INTO drift_alert (created_at, space, name, version, entity_name, alert, drift_type)
