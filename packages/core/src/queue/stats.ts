@@ -22,7 +22,7 @@ export interface QueueStats {
   inserted: number;
   /** Records delivered. */
   recordsSent: number;
-  /** Batches (request bodies) delivered. */
+  /** Request bodies delivered (with coalescing, one body holds the records of several batches). */
   batchesSent: number;
   /** Retry attempts made. */
   retries: number;
@@ -32,7 +32,7 @@ export interface QueueStats {
   bufferedRecords: number;
   /** Bytes of the bodies waiting for delivery. */
   bufferedBytes: number;
-  /** Batches waiting for delivery. */
+  /** Batches waiting for delivery: request bodies (coalesced, queued, in flight or waiting for a retry) plus cut batches still lingering. */
   bufferedBatches: number;
 }
 
