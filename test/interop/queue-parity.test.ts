@@ -86,6 +86,8 @@ describe("queue parity with Scouter's queue", { timeout: 90_000 }, () => {
     const warnings: object[] = [];
     const queue = await ScouterQueue.fromPath({ a: path }, mock, {
       flushIntervalMs: 600_000,
+      // One request body per batch, as Scouter sends them; coalescing is compared separately below.
+      sendLingerMs: 0,
       logger: { warn: (obj) => warnings.push(obj), error: (obj) => warnings.push(obj) },
     });
     for (const values of inserts) queue.get('a').insert(new Metrics(values));
@@ -93,6 +95,17 @@ describe("queue parity with Scouter's queue", { timeout: 90_000 }, () => {
     // Same batches and the same means (in JavaScript arithmetic); we do not send the empty batch.
     expect(mock.batches.map((b) => summarize(b.records.map((r) => r.Custom)))).toStrictEqual(
       python.filter((b) => b.length > 0),
+    );
+    // With the default linger the same batches arrive merged into fewer bodies, with identical records.
+    const lingering = new MockTransport();
+    const merged = await ScouterQueue.fromPath({ a: path }, lingering, {
+      flushIntervalMs: 600_000,
+      logger: { warn() {}, error() {} },
+    });
+    for (const values of inserts) merged.get('a').insert(new Metrics(values));
+    await merged.shutdown({ timeoutMs: 5_000 });
+    expect(lingering.records.map((r) => [r.metric, r.value])).toStrictEqual(
+      mock.records.map((r) => [r.metric, r.value]),
     );
     for (const record of mock.records) {
       expect(record).toMatchObject({ space: 'interop', name: 'queue-parity', version: '1.0.0' });
