@@ -46,6 +46,8 @@ const SLACK_TOKEN = 'xoxb-demo-token';
 const EXPECTED_ALERTS = ['accuracy', 'petal_length'];
 const DEADLINE_MS = 55_000;
 
+// `pnpm demo | head` closes stdout early: keep going (silently) so everything is still stopped and removed.
+process.stdout.on('error', () => undefined);
 const tty = process.stdout.isTTY === true;
 const bold = (s: string) => (tty ? styleText('bold', s) : s);
 const dim = (s: string) => (tty ? styleText('dim', s) : s);
