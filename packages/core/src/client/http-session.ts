@@ -368,3 +368,16 @@ interface Exchange {
   headers: Record<string, string | string[] | undefined>;
   text: string;
 }
+
+/**
+ * A session taken from an existing `HttpSession` (borrowed: the caller's `close()` leaves it open) or made from a config
+ * (owned: closed with its user). Shared by `ScouterClient` and `HttpTransport`.
+ */
+export function acquireSession(
+  config: HttpConfig | HttpConfigOptions | HttpSession,
+  options: HttpSessionOptions,
+): { session: HttpSession; owned: boolean } {
+  return config instanceof HttpSession
+    ? { session: config, owned: false }
+    : { session: new HttpSession(config, options), owned: true };
+}

@@ -11,8 +11,8 @@ import {
   updateAlertResponseJson,
 } from '../wire/schemas.js';
 import type { RegisteredProfileResponseJson, ScouterResponseJson } from '../wire/schemas.js';
-import { HttpSession } from './http-session.js';
-import type { HttpSessionOptions } from './http-session.js';
+import { acquireSession } from './http-session.js';
+import type { HttpSessionOptions, HttpSession } from './http-session.js';
 import {
   BinnedMetrics,
   toAlert,
@@ -64,13 +64,7 @@ export class ScouterClient {
 
   /** From an `HttpConfig`, its options, or an existing session (left open by `close()`). Default `new HttpConfig()`. */
   constructor(config: HttpConfig | HttpConfigOptions | HttpSession = {}, options: HttpSessionOptions = {}) {
-    if (config instanceof HttpSession) {
-      this.session = config;
-      this.#ownsSession = false;
-    } else {
-      this.session = new HttpSession(config, options);
-      this.#ownsSession = true;
-    }
+    ({ session: this.session, owned: this.#ownsSession } = acquireSession(config, options));
   }
 
   /** The configuration in use. */

@@ -1,5 +1,5 @@
-import { HttpSession } from '../client/http-session.js';
-import type { HttpSessionOptions } from '../client/http-session.js';
+import { acquireSession } from '../client/http-session.js';
+import type { HttpSessionOptions, HttpSession } from '../client/http-session.js';
 import type { HttpConfig, HttpConfigOptions } from './http-config.js';
 import type { Transport } from './types.js';
 
@@ -18,13 +18,7 @@ export class HttpTransport implements Transport {
 
   /** Builds a transport from a config (own session and pool) or an existing session (left open by `close()`). */
   constructor(config: HttpConfig | HttpConfigOptions | HttpSession = {}, options: HttpSessionOptions = {}) {
-    if (config instanceof HttpSession) {
-      this.session = config;
-      this.#ownsSession = false;
-    } else {
-      this.session = new HttpSession(config, options);
-      this.#ownsSession = true;
-    }
+    ({ session: this.session, owned: this.#ownsSession } = acquireSession(config, options));
   }
 
   /** Posts one `{"records":[…]}` body to `/scouter/message`. */
