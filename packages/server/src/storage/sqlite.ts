@@ -25,8 +25,8 @@ import {
   MIN_ROLLUP_BIN,
   planRollup,
   planWindow,
-  ROLLUP_LEVELS,
   rollupDeltas,
+  ROLLUP_LEVELS,
   toBinnedRow as sumsToBinnedRow,
   toBinnedRows,
   type RollupSegment,
@@ -41,7 +41,13 @@ export interface SqliteStorageOptions {
   rollupMinRecordsPerBin?: number;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+/** Records folded into the rollup per step (one short write transaction each, some tens of ms). */
+const FOLD_STEP = 20_000;
+/** Background fold period (ms). */
+const FOLD_INTERVAL_MS = 2_000;
+/** Longest a background tick folds before yielding to the event loop (it continues on the next turn). */
+const FOLD_TICK_MS = 50;
 /** Records per multi-row INSERT (fewer statement runs than one per row; 384 parameters). */
 const RECORD_CHUNK = 64;
 
@@ -84,15 +90,20 @@ CREATE TABLE IF NOT EXISTS drift_profile (
 CREATE INDEX IF NOT EXISTS drift_profile_key ON drift_profile (space, name, version);
 CREATE INDEX IF NOT EXISTS drift_profile_due ON drift_profile (next_run) WHERE active = 1;
 CREATE TABLE IF NOT EXISTS custom_drift (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   space TEXT NOT NULL,
   name TEXT NOT NULL,
   version TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   metric TEXT NOT NULL,
   value REAL NOT NULL,
-  PRIMARY KEY (space, name, version, metric, created_at, value)
-) WITHOUT ROWID;
+  UNIQUE (space, name, version, metric, created_at, value)
+);
 CREATE INDEX IF NOT EXISTS custom_drift_created_at ON custom_drift (created_at);
+CREATE TABLE IF NOT EXISTS custom_drift_rollup_state (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  last_id INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS custom_drift_rollup (
   space TEXT NOT NULL,
   name TEXT NOT NULL,
@@ -270,6 +281,9 @@ export class SqliteStorage implements Storage {
   private readonly statements = new Map<string, Statement>();
   private insertRecordsTx: ((rows: CustomRecordRow[]) => number) | null = null;
   private insertAlertsTx: ((rows: NewAlertRow[]) => AlertRow[]) | null = null;
+  /** Folds one step of not-yet-folded records into the rollup; true when more remain. */
+  private foldStepTx: (() => boolean) | null = null;
+  private foldTimer: NodeJS.Timeout | null = null;
 
   /** Opens nothing yet; `init()` opens the file and creates the tables. */
   constructor(options: SqliteStorageOptions) {
@@ -292,14 +306,30 @@ export class SqliteStorage implements Storage {
         );
       }
       db.transaction(() => {
+        const columns = db.pragma('table_info(custom_drift)') as Array<{ name: string }>;
+        const keyedRecords = columns.length > 0 && !columns.some((c) => c.name === 'id');
+        if (keyedRecords) {
+          // Schema 1 and 2 kept records WITHOUT ROWID; the lazy rollup needs an increasing id to know what it holds.
+          db.exec(
+            'ALTER TABLE custom_drift RENAME TO custom_drift_keyed; DROP INDEX IF EXISTS custom_drift_created_at',
+          );
+        }
         db.exec(SCHEMA);
-        if (version < 2) {
-          // Databases written before the rollup existed: build it from the stored records.
+        if (keyedRecords) {
+          db.exec(`INSERT INTO custom_drift (space, name, version, created_at, metric, value)
+                   SELECT space, name, version, created_at, metric, value FROM custom_drift_keyed ORDER BY created_at;
+                   DROP TABLE custom_drift_keyed`);
+        }
+        if (version < 3) {
+          // Databases written before the rollup existed, or with one kept in step on insert: build it from the records.
           db.exec('DELETE FROM custom_drift_rollup');
           const rebuild = db.prepare(ROLLUP_REBUILD);
           for (const l of ROLLUP_LEVELS)
             rebuild.run({ l, lo: Number.MIN_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER });
+          db.exec(`INSERT OR REPLACE INTO custom_drift_rollup_state (id, last_id)
+                   SELECT 0, coalesce(max(id), 0) FROM custom_drift`);
         }
+        db.exec('INSERT OR IGNORE INTO custom_drift_rollup_state (id, last_id) VALUES (0, 0)');
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
     } catch (err) {
@@ -310,18 +340,8 @@ export class SqliteStorage implements Storage {
     const recordSql =
       'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES ';
     const chunkSql = recordSql + new Array<string>(RECORD_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ');
-    const returning = ' RETURNING space, name, version, created_at, metric, value';
     const plainOne = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)`);
     const plainChunk = this.prepare(chunkSql);
-    const returningOne = this.prepare(`${recordSql}(?, ?, ?, ?, ?, ?)${returning}`).raw();
-    const returningChunk = this.prepare(chunkSql + returning).raw();
-    const addRollup = this.prepare(
-      `INSERT INTO custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (space, name, version, level, bucket, metric)
-       DO UPDATE SET n = n + excluded.n, s = s + excluded.s, ss = ss + excluded.ss`,
-    );
-    type Inserted = [string, string, string, number, string, number];
     const chunkArgs = new Array<unknown>(RECORD_CHUNK * 6);
     const fillChunk = (rows: CustomRecordRow[], i: number): unknown[] => {
       for (let j = 0; j < RECORD_CHUNK; j++) {
@@ -336,15 +356,8 @@ export class SqliteStorage implements Storage {
       }
       return chunkArgs;
     };
-    const addToRollup = (rows: CustomRecordRow[]): void => {
-      for (const d of rollupDeltas(rows)) {
-        addRollup.run(d.space, d.name, d.version, d.level, d.bucket, d.metric, d.n, d.s, d.ss);
-      }
-    };
-    const repeats = new Error('batch holds stored records');
-    // Fast path: plain inserts; when every row went in, the rollup is added from the batch itself. Otherwise the
-    // savepoint is rolled back and the batch rewritten with RETURNING, which names exactly the rows inserted.
-    const insertAll = db.transaction((rows: CustomRecordRow[]) => {
+    // Plain inserts only: the rollup catches up lazily (`foldRollup`) from the record ids past its watermark.
+    this.insertRecordsTx = db.transaction((rows: CustomRecordRow[]) => {
       let inserted = 0;
       let i = 0;
       for (; i + RECORD_CHUNK <= rows.length; i += RECORD_CHUNK) {
@@ -354,36 +367,48 @@ export class SqliteStorage implements Storage {
         const r = rows[i]!;
         inserted += plainOne.run(r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value).changes;
       }
-      if (inserted < rows.length) throw repeats;
-      addToRollup(rows);
       return inserted;
     });
-    const insertReturning = (rows: CustomRecordRow[]): number => {
-      const inserted: CustomRecordRow[] = [];
-      const keep = ([space, name, version, createdAtMicros, metric, value]: Inserted): void => {
-        inserted.push({ space, name, version, createdAtMicros, metric, value });
-      };
-      let i = 0;
-      for (; i + RECORD_CHUNK <= rows.length; i += RECORD_CHUNK) {
-        for (const r of returningChunk.all(fillChunk(rows, i)) as Inserted[]) keep(r);
+    const lastId = db.prepare('SELECT last_id FROM custom_drift_rollup_state WHERE id = 0').pluck();
+    // A bare max(id) is one seek; wrapped in coalesce() SQLite would scan the table.
+    const maxId = db.prepare('SELECT max(id) FROM custom_drift').pluck();
+    const readRange = db
+      .prepare(
+        'SELECT space, name, version, created_at, metric, value FROM custom_drift WHERE id > ? AND id <= ?',
+      )
+      .raw();
+    const addRollup = db.prepare(
+      `INSERT INTO custom_drift_rollup (space, name, version, level, bucket, metric, n, s, ss)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (space, name, version, level, bucket, metric)
+       DO UPDATE SET n = n + excluded.n, s = s + excluded.s, ss = ss + excluded.ss`,
+    );
+    type Stored = [string, string, string, number, string, number];
+    const setLastId = db.prepare('UPDATE custom_drift_rollup_state SET last_id = ? WHERE id = 0');
+    const foldStep = db.transaction((): boolean => {
+      const lo = lastId.get() as number;
+      const top = (maxId.get() as number | null) ?? 0;
+      if (top <= lo) return false;
+      const hi = Math.min(top, lo + FOLD_STEP);
+      const rows = (readRange.all(lo, hi) as Stored[]).map(
+        ([space, name, version, createdAtMicros, metric, value]): CustomRecordRow => ({
+          space,
+          name,
+          version,
+          createdAtMicros,
+          metric,
+          value,
+        }),
+      );
+      for (const d of rollupDeltas(rows)) {
+        addRollup.run(d.space, d.name, d.version, d.level, d.bucket, d.metric, d.n, d.s, d.ss);
       }
-      for (; i < rows.length; i++) {
-        const r = rows[i]!;
-        const row = returningOne.get(r.space, r.name, r.version, r.createdAtMicros, r.metric, r.value) as
-          Inserted | undefined;
-        if (row) keep(row);
-      }
-      addToRollup(inserted);
-      return inserted.length;
-    };
-    this.insertRecordsTx = db.transaction((rows: CustomRecordRow[]) => {
-      try {
-        return insertAll(rows);
-      } catch (err) {
-        if (err !== repeats) throw err;
-        return insertReturning(rows);
-      }
+      setLastId.run(hi);
+      return hi < top;
     });
+    // IMMEDIATE: another connection folding at the same time waits instead of failing on commit.
+    this.foldStepTx = () => foldStep.immediate();
+    this.scheduleFold(FOLD_INTERVAL_MS);
     const insertAlert = this.prepare(
       `INSERT OR IGNORE INTO drift_alert (created_at, space, name, version, entity_name, alert, drift_type)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
@@ -408,6 +433,9 @@ export class SqliteStorage implements Storage {
   }
 
   close(): Promise<void> {
+    if (this.foldTimer) clearTimeout(this.foldTimer);
+    this.foldTimer = null;
+    this.foldStepTx = null;
     if (this.db) {
       this.db.close();
       this.db = null;
@@ -435,6 +463,36 @@ export class SqliteStorage implements Storage {
       this.statements.set(sql, stmt);
     }
     return stmt;
+  }
+
+  /** Background upkeep: folds for at most FOLD_TICK_MS, again on the next turn while a backlog remains. */
+  private scheduleFold(delayMs: number): void {
+    this.foldTimer = setTimeout(() => {
+      const step = this.foldStepTx;
+      if (!step) return;
+      let more = false;
+      try {
+        const start = performance.now();
+        do more = step();
+        while (more && performance.now() - start < FOLD_TICK_MS);
+      } catch {
+        // A busy database: the next query or tick folds instead.
+        more = false;
+      }
+      this.scheduleFold(more ? 0 : FOLD_INTERVAL_MS);
+    }, delayMs);
+    this.foldTimer.unref();
+  }
+
+  /**
+   * Brings the rollup up to date with every stored record, in steps of `FOLD_STEP` records (one transaction each).
+   * Called before every read of the rollup; the background timer keeps the backlog small.
+   */
+  foldRollup(): void {
+    const step = this.foldStepTx;
+    if (!step) throw new Error('SqliteStorage is not open: call init() first');
+    // Each step folds FOLD_STEP ids or reaches the newest one; the bound only guards against endless concurrent writes.
+    for (let i = 0; i < 1_000_000 && step(); i++);
   }
 
   /** Runs `fn` synchronously and turns a thrown error into a rejected promise, so callers see one async contract. */
@@ -596,6 +654,7 @@ export class SqliteStorage implements Storage {
     return this.run(() => {
       const width = binWidthToMicros(query.binWidthMicros);
       if (width >= MIN_ROLLUP_BIN) {
+        this.foldRollup();
         const range = this.rollupRange(query, query.sinceMicros, query.untilMicros);
         if (!range) return [];
         const bins = (floorTo(range.to - 1, width) - floorTo(range.from, width)) / width + 1;
@@ -830,6 +889,7 @@ export class SqliteStorage implements Storage {
     return this.run(() => {
       const out: Record<string, number> = {};
       if (metrics.length === 0) return out;
+      this.foldRollup();
       const range = this.rollupRange(key, afterMicros, untilMicros);
       if (!range) return out;
       const sums = this.sumSegments(key, planWindow(range.from, range.to), metrics).get(0);
@@ -844,6 +904,8 @@ export class SqliteStorage implements Storage {
   deleteRecordsBefore(cutoffMicros: number): Promise<number> {
     return this.run(() =>
       this.conn.transaction(() => {
+        // Every record in the rollup first: the recount of the cut buckets below reads all remaining records.
+        this.foldRollup();
         const deleted = this.prepare('DELETE FROM custom_drift WHERE created_at < ?').run(
           cutoffMicros,
         ).changes;
