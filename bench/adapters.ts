@@ -7,7 +7,7 @@
 // [--framework express|fastify] [--variants scouter,prom,otel,control,scouter-noals,scouter-mock]` from the repository
 // root. `control` is a second, identical bare server: its ratio shows the bias and noise of the method on this machine.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +137,8 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
       (name) => new CustomMetric({ name, value: 0.5, alertThreshold: AlertThreshold.Above }),
     ),
   );
-  const profilePath = profile.save(join(mkdtempSync(join(tmpdir(), 'scouter-bench-')), 'profile.json'));
+  const profileDir = mkdtempSync(join(tmpdir(), 'scouter-bench-'));
+  const profilePath = profile.save(join(profileDir, 'profile.json'));
   const sinks = await Promise.all(['bare', ...variants].map(() => startLoopbackSink({ keepRecords: false })));
   const servers = await Promise.all(
     ['bare', ...variants].map((variant, i) =>
@@ -190,6 +191,7 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   }
   for (const server of servers) server.child.send({ type: 'exit' });
   await Promise.all(sinks.map((sink) => sink.close()));
+  rmSync(profileDir, { recursive: true, force: true });
 
   const bareCpu = median(bareBlocks.map((b) => b.cpuPerReq));
   console.log(`\n### ${framework} (${rounds} rounds × ${duration} s blocks, ${connections} connections)\n`);

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { AlertThreshold } from '../profile/alert-threshold.js';
 import { CustomDriftProfile } from '../profile/custom-drift-profile.js';
 import { CustomMetric } from '../profile/custom-metric.js';
@@ -146,6 +146,7 @@ describe('RequestMonitor', () => {
 
   it('keeps requests that finish while profiles load and inserts them once the queue is ready', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scouter-capture-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'profile.json');
     writeFileSync(path, JSON.stringify(profile('file', ['mae']).toJSON()));
     const mock = new MockConfig();

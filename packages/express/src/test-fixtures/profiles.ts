@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { AlertThreshold, CustomDriftProfile, CustomMetric, CustomMetricDriftConfig } from '@scouter-ts/core';
 
 /** A custom profile in space `test` with the given metrics (baseline 1, alert above). */
@@ -13,9 +14,16 @@ export function makeProfile(name: string, metrics: string[], sampleSize = 1): Cu
   );
 }
 
-/** Saves `profile` into a fresh temporary directory and returns the file path. */
+const savedDirs: string[] = [];
+afterAll(() => {
+  for (const dir of savedDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Saves `profile` into a fresh temporary directory (removed after the test file) and returns the file path. */
 export function saveProfile(profile: CustomDriftProfile): string {
-  return profile.save(join(mkdtempSync(join(tmpdir(), 'scouter-adapter-')), `${profile.config.name}.json`));
+  const dir = mkdtempSync(join(tmpdir(), 'scouter-adapter-'));
+  savedDirs.push(dir);
+  return profile.save(join(dir, `${profile.config.name}.json`));
 }
 
 /** RFC 3339 with six fractional digits, as the queue writes `created_at`. */

@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type ScouterServer } from '@scouter-ts/server';
 
-/** The real scouter-server on a fresh SQLite file, listening on 127.0.0.1 with an ephemeral port. */
+/** The real scouter-server on a fresh SQLite file (removed on close), listening on 127.0.0.1 with an ephemeral port. */
 export async function startRealServer(): Promise<{ server: ScouterServer; url: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'scouter-adapter-server-'));
   const server = await createServer({
@@ -12,6 +12,7 @@ export async function startRealServer(): Promise<{ server: ScouterServer; url: s
     logLevel: 'silent',
     schedulerEnabled: false,
   });
+  server.addHook('onClose', () => rmSync(dir, { recursive: true, force: true }));
   await server.listen({ port: 0, host: '127.0.0.1' });
   return { server, url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}` };
 }
