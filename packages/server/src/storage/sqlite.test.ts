@@ -150,6 +150,24 @@ describe('SqliteStorage on a file', () => {
     expect([state(), rolled()]).toEqual([4, 4]);
   });
 
+  it('folds only on reads when the background fold is off', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const storage = new SqliteStorage({ filename: ':memory:', backgroundFold: false });
+    await storage.init();
+    onTestFinished(() => storage.close());
+    const key = { space: 'scouter', name: 'model', version: '0.1.0' };
+    await storage.insertCustomRecords([{ ...key, createdAtMicros: 5_000_000, metric: 'mae', value: 2 }]);
+    vi.advanceTimersByTime(10_000);
+    const state = (): unknown =>
+      storage.database.prepare('SELECT last_id FROM custom_drift_rollup_state').pluck().get();
+    expect(state()).toBe(0);
+    expect(await storage.customMetricMeans(key, ['mae'], 0)).toEqual({ mae: 2 });
+    expect(state()).toBe(1);
+  });
+
   it('rejects calls before init() and after close()', async () => {
     const storage = new SqliteStorage({ filename: join(dir, 'closed.db') });
     await expect(storage.countUsers()).rejects.toThrow(/call init\(\) first/);
