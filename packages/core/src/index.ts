@@ -22,17 +22,18 @@ export {
 export { parseOptions, formatIssuePath, formatZodIssues } from './options.js';
 
 // --- profile (profile/) ---
+export { AlertThreshold } from './profile/alert-threshold.js';
+export { CommonCrons } from './profile/common-crons.js';
+export { validateCron, nextCronRun } from './profile/cron.js';
 export {
-  AlertThreshold,
-  CommonCrons,
-  validateCron,
-  nextCronRun,
   CustomMetric,
   CustomMetricAlertCondition,
   customMetricOptionsSchema,
   customMetricAlertConditionOptionsSchema,
   type CustomMetricOptions,
   type CustomMetricAlertConditionOptions,
+} from './profile/custom-metric.js';
+export {
   AlertDispatchType,
   OpsGeniePriority,
   ConsoleDispatchConfig,
@@ -46,22 +47,28 @@ export {
   type ConsoleDispatchConfigOptions,
   type SlackDispatchConfigOptions,
   type OpsGenieDispatchConfigOptions,
+} from './profile/dispatch.js';
+export {
   CustomMetricAlertConfig,
   customMetricAlertConfigOptionsSchema,
   type CustomMetricAlertConfigOptions,
+} from './profile/alert-config.js';
+export {
   CustomMetricDriftConfig,
   DriftType,
   DEFAULT_VERSION,
   customMetricDriftConfigOptionsSchema,
   type CustomMetricDriftConfigOptions,
   type UpdateConfigArgs,
+} from './profile/drift-config.js';
+export {
   CustomDriftProfile,
   SCOUTER_VERSION,
   DEFAULT_PROFILE_PATH,
   type CreateProfileRequestOptions,
-  Drifter,
-  formatRustF64,
-} from './profile/index.js';
+} from './profile/custom-drift-profile.js';
+export { Drifter } from './profile/drifter.js';
+export { formatRustF64 } from './profile/rust-f64.js';
 
 // --- wire JSON schemas and helpers (wire/) ---
 export {
