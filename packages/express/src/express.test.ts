@@ -178,7 +178,11 @@ describe('@scouter-ts/express', () => {
   it('lets record() reach the request from nested async model code that never sees req', async () => {
     const mock = new MockConfig();
     const mw = track(
-      scouter({ profiles: { model: makeProfile('model', ['score', 'confidence']) }, transport: mock }),
+      scouter({
+        profiles: { model: makeProfile('model', ['score', 'confidence']) },
+        transport: mock,
+        asyncContext: true,
+      }),
     );
     async function embed(x: number): Promise<number> {
       await new Promise((resolve) => setImmediate(resolve));

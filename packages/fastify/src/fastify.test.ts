@@ -125,6 +125,7 @@ describe('@scouter-ts/fastify', () => {
     await fastify.register(scouterPlugin, {
       profiles: { model: makeProfile('model', ['score']) },
       transport: mock,
+      asyncContext: true,
     });
     async function predict(x: number): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 2));

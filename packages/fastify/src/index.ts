@@ -40,7 +40,7 @@ const plugin: FastifyPluginAsync<ScouterFastifyOptions> = async (fastify, option
   fastify.decorateRequest('scouter', {
     getter(this: FastifyRequest): RequestScouter {
       const request = this as WithCapture;
-      return (request[kCapture] ??= monitor.begin(request));
+      return (request[kCapture] ??= monitor.begin(request, false));
     },
   });
   if (monitor.options.asyncContext) {

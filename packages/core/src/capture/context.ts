@@ -23,8 +23,8 @@ export function currentCapture(): ContextCapture | undefined {
  * Records metric values for the request whose call tree is running (an Express or Fastify request monitored by
  * scouter-ts), from code that never sees the request object, e.g. inside model code. The values go to the queue
  * when the response finishes. With several profiles, name the alias: `record('alias', metrics)`.
- * Outside a monitored request it never throws: it drops the values and emits one process warning
- * (code `SCOUTER_RECORD_OUTSIDE_REQUEST`).
+ * Needs the adapter option `asyncContext: true` (off by default for its cost on Node < 24). Outside a monitored
+ * request it never throws: it drops the values and emits one process warning (code `SCOUTER_RECORD_OUTSIDE_REQUEST`).
  */
 export function record(metrics: MetricsInput): void;
 export function record(alias: string, metrics: MetricsInput): void;
@@ -37,8 +37,9 @@ export function record(aliasOrMetrics: string | MetricsInput, metrics?: MetricsI
   if (warnedOutsideRequest) return;
   warnedOutsideRequest = true;
   process.emitWarning(
-    'record() was called outside a request monitored by scouter-ts (or with asyncContext: false); the values were ' +
-      'dropped. Call it from code running inside a request handler, or use req.scouter.insert() / queue.insert().',
+    'record() was called outside a request monitored with asyncContext: true; the values were dropped. Pass ' +
+      '{ asyncContext: true } to scouter() / scouterPlugin and call record() from code running inside a request, ' +
+      'or use req.scouter.insert() / queue.insert().',
     { code: 'SCOUTER_RECORD_OUTSIDE_REQUEST' },
   );
 }

@@ -23,7 +23,7 @@ export interface CaptureReceiver {
  * response ends. Allocation-free until the first insert.
  */
 export class RequestCapture implements RequestScouter {
-  /** Monotonic start time (`performance.now()`), for `latency_ms`. */
+  /** Monotonic start time (`performance.now()`) for `latency_ms`; 0 when the framework measures latency itself. */
   readonly startedAt: number;
   /** Flat list `alias | undefined, metrics, …` of explicit inserts; undefined until the first one. */
   entries: Array<string | MetricsInput | undefined> | undefined = undefined;
@@ -34,10 +34,13 @@ export class RequestCapture implements RequestScouter {
   readonly #receiver: CaptureReceiver | undefined;
   #committed = false;
 
-  /** An inert capture (no receiver) ignores everything: used for requests `shouldRecord` rejected. */
-  constructor(receiver: CaptureReceiver | undefined) {
+  /**
+   * An inert capture (no receiver) ignores everything: used for requests `shouldRecord` rejected. `timed: false`
+   * skips reading the clock when the adapter passes the framework's own latency to `commit()` (Fastify).
+   */
+  constructor(receiver: CaptureReceiver | undefined, timed = true) {
     this.#receiver = receiver;
-    this.startedAt = receiver === undefined ? 0 : performance.now();
+    this.startedAt = receiver === undefined || !timed ? 0 : performance.now();
   }
 
   insert(metrics: MetricsInput): void;

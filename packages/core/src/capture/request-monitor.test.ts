@@ -183,7 +183,11 @@ describe('RequestMonitor', () => {
 
   it('makes record() reach the current request through nested async code, and warns once outside requests', async () => {
     const mock = new MockConfig();
-    const monitor = monitorOf({ profiles: { model: profile('m', ['score']) }, transport: mock });
+    const monitor = monitorOf({
+      profiles: { model: profile('m', ['score']) },
+      transport: mock,
+      asyncContext: true,
+    });
     await monitor.ready();
     const capture = monitor.begin({});
     await monitor.run(capture, async () => {
@@ -192,7 +196,7 @@ describe('RequestMonitor', () => {
     });
     capture.commit(200);
     const warnings: string[] = [];
-    const onWarning = (w: Error & { code?: string }) => warnings.push(w.code ?? '');
+    const onWarning = (w: Error & { code?: string }) => warnings.push(`${w.code}: ${w.message}`);
     process.on('warning', onWarning);
     record({ score: 1 });
     record({ score: 2 });
@@ -200,7 +204,23 @@ describe('RequestMonitor', () => {
     process.off('warning', onWarning);
     await monitor.close();
     expect(values(mock)).toEqual([{ name: 'm', metric: 'score', value: 9 }]);
-    expect(warnings).toEqual(['SCOUTER_RECORD_OUTSIDE_REQUEST']);
+    expect(warnings).toEqual([expect.stringMatching(/^SCOUTER_RECORD_OUTSIDE_REQUEST: .*asyncContext: true/)]);
+  });
+
+  it('enters no async context by default: record() values are dropped, insert() still works', async () => {
+    const mock = new MockConfig();
+    const monitor = monitorOf({ profiles: { model: profile('m', ['score']) }, transport: mock });
+    await monitor.ready();
+    expect(monitor.options.asyncContext).toBe(false);
+    const capture = monitor.begin({});
+    await monitor.run(capture, async () => {
+      await Promise.resolve();
+      record({ score: 1 });
+      capture.insert({ score: 2 });
+    });
+    capture.commit(200);
+    await monitor.close();
+    expect(values(mock)).toEqual([{ name: 'm', metric: 'score', value: 2 }]);
   });
 
   it('leaves requests shouldRecord rejects unmonitored, and monitors when the filter throws', async () => {

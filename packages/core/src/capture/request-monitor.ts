@@ -109,8 +109,11 @@ export class RequestMonitor implements CaptureReceiver {
     return { ...this.#stats };
   }
 
-  /** A capture for a new request, or an inert one when `shouldRecord(req)` says no (a throwing filter means yes). */
-  begin(req: unknown): RequestCapture {
+  /**
+   * A capture for a new request, or an inert one when `shouldRecord(req)` says no (a throwing filter means yes).
+   * `timed: false` when the adapter will pass the framework's own latency to `commit()`.
+   */
+  begin(req: unknown, timed = true): RequestCapture {
     const filter = this.options.shouldRecord as ((req: unknown) => boolean) | undefined;
     if (filter !== undefined) {
       let keep = true;
@@ -130,7 +133,7 @@ export class RequestMonitor implements CaptureReceiver {
       }
     }
     this.#stats.requests++;
-    return new RequestCapture(this);
+    return new RequestCapture(this, timed);
   }
 
   /** Runs `fn` (the rest of the request pipeline) so that `record()` reaches `capture`. */
