@@ -25,7 +25,7 @@ function predict(features: number[]): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** Our variants: `scouter` (defaults), `scouter-noals` (asyncContext: false), `scouter-mock` (in-memory transport). */
+/** Our variants: `scouter` (defaults), `scouter-als` (asyncContext: true, for record()), `scouter-mock` (in-memory transport). */
 const isScouter = variant.startsWith('scouter');
 const scouterOptions = () => ({
   profiles: { model: profilePath },
@@ -33,7 +33,7 @@ const scouterOptions = () => ({
     variant === 'scouter-mock'
       ? new MockConfig()
       : new HttpConfig({ serverUri: sinkUrl, username: 'admin', password: 'admin' }),
-  ...(variant === 'scouter-noals' ? { asyncContext: false } : {}),
+  ...(variant === 'scouter-als' ? { asyncContext: true } : {}),
 });
 
 function setupOtel(): unknown {
@@ -79,6 +79,12 @@ async function startExpress(): Promise<{ port: number; finish: Finish }> {
     await mw.ready();
     app.use(mw);
     finish = async () => ({ flush: await mw.close(), queue: mw.queue?.stats(), capture: mw.stats() });
+  } else if (variant === 'hook') {
+    // The floor of the issue's design: a response-end listener that does nothing.
+    app.use((_req: unknown, res: { once(event: string, fn: () => void): void }, next: () => void) => {
+      res.once('close', () => undefined);
+      next();
+    });
   } else if (variant === 'prom') {
     const promBundle = require('express-prom-bundle');
     app.use(promBundle({ includeMethod: true, includePath: true }));
@@ -108,6 +114,9 @@ async function startFastify(
       await app.close();
       return { queue: queue.stats() };
     };
+  } else if (variant === 'hook') {
+    // The floor of the issue's design: an onResponse hook that does nothing.
+    app.addHook('onResponse', (_request: unknown, _reply: unknown, done: () => void) => done());
   } else if (variant === 'prom') {
     await app.register(require('fastify-metrics'), { endpoint: '/metrics' });
   } else if (variant === 'otel') {
