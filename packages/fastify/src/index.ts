@@ -51,7 +51,7 @@ const plugin: FastifyPluginAsync<ScouterFastifyOptions> = async (fastify, option
   }
   fastify.addHook('onResponse', (request, reply, done) => {
     const capture = (request as WithCapture)[kCapture] ?? (request.scouter as RequestCapture);
-    capture.commit(reply.statusCode, reply.elapsedTime);
+    capture.commit(reply.statusCode, monitor.measuresLatency ? reply.elapsedTime : 0);
     done();
   });
 };

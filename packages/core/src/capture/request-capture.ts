@@ -23,7 +23,7 @@ export interface CaptureReceiver {
  * response ends. Allocation-free until the first insert.
  */
 export class RequestCapture implements RequestScouter {
-  /** Monotonic start time (`performance.now()`) for `latency_ms`; 0 when the framework measures latency itself. */
+  /** Monotonic start time (`performance.now()`) for `latency_ms`; 0 when no profile needs it or the framework measures it. */
   readonly startedAt: number;
   /** Flat list `alias | undefined, metrics, …` of explicit inserts; undefined until the first one. */
   entries: Array<string | MetricsInput | undefined> | undefined = undefined;
@@ -36,7 +36,8 @@ export class RequestCapture implements RequestScouter {
 
   /**
    * An inert capture (no receiver) ignores everything: used for requests `shouldRecord` rejected. `timed: false`
-   * skips reading the clock when the adapter passes the framework's own latency to `commit()` (Fastify).
+   * skips reading the clock: no profile declares `latency_ms`, or the adapter passes the framework's own latency to
+   * `commit()` (Fastify).
    */
   constructor(receiver: CaptureReceiver | undefined, timed = true) {
     this.#receiver = receiver;
@@ -50,7 +51,9 @@ export class RequestCapture implements RequestScouter {
     const alias = typeof aliasOrMetrics === 'string' ? aliasOrMetrics : undefined;
     const values = typeof aliasOrMetrics === 'string' ? metrics : aliasOrMetrics;
     if (this.#committed) return this.#receiver.insertLate(alias, values);
-    (this.entries ??= []).push(alias, values);
+    // A literal sized for the usual single insert: `[]` + push would allocate room for about 19 per request.
+    if (this.entries === undefined) this.entries = [alias, values];
+    else this.entries.push(alias, values);
   }
 
   /**
@@ -60,7 +63,7 @@ export class RequestCapture implements RequestScouter {
   commit(statusCode: number, latencyMs?: number): void {
     if (this.#committed || this.#receiver === undefined) return;
     this.#committed = true;
-    this.latencyMs = latencyMs ?? performance.now() - this.startedAt;
+    this.latencyMs = latencyMs ?? (this.startedAt > 0 ? performance.now() - this.startedAt : 0);
     this.statusCode = statusCode;
     this.#receiver.commit(this);
   }

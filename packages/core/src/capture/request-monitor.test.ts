@@ -66,7 +66,23 @@ describe('RequestMonitor', () => {
     ]);
     const latencies = got.filter((r) => r.metric === 'latency_ms').map((r) => r.value);
     expect(latencies).toEqual([ok.latencyMs, failed.latencyMs]);
+    expect(latencies.every((ms) => ms > 0)).toBe(true);
     expect(monitor.stats()).toMatchObject({ requests: 2, inserted: 2, failed: 0 });
+  });
+
+  it('reads no clock when no profile declares latency_ms (unknown while loading: then it does)', async () => {
+    const monitor = monitorOf({
+      profiles: { model: profile('m', ['mae', 'error']) },
+      transport: new MockConfig(),
+    });
+    expect(monitor.measuresLatency).toBe(true);
+    const early = monitor.begin({});
+    await monitor.ready();
+    expect(monitor.measuresLatency).toBe(false);
+    const late = monitor.begin({});
+    expect([early.startedAt > 0, late.startedAt]).toEqual([true, 0]);
+    late.commit(200);
+    expect(late.latencyMs).toBe(0);
   });
 
   it('passes the coalescing options to the queue it creates', async () => {
@@ -204,7 +220,9 @@ describe('RequestMonitor', () => {
     process.off('warning', onWarning);
     await monitor.close();
     expect(values(mock)).toEqual([{ name: 'm', metric: 'score', value: 9 }]);
-    expect(warnings).toEqual([expect.stringMatching(/^SCOUTER_RECORD_OUTSIDE_REQUEST: .*asyncContext: true/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^SCOUTER_RECORD_OUTSIDE_REQUEST: .*asyncContext: true/),
+    ]);
   });
 
   it('enters no async context by default: record() values are dropped, insert() still works', async () => {

@@ -70,6 +70,7 @@ export class RequestMonitor implements CaptureReceiver {
   #aliases: readonly string[];
   #defaultAlias: string | undefined;
   #auto: AutoSpec[] = [];
+  #measuresLatency = false;
   #pending: RequestCapture[] | undefined = [];
   #closing: Promise<FlushResult> | undefined;
   #uninstallSignals: (() => void) | undefined;
@@ -110,6 +111,14 @@ export class RequestMonitor implements CaptureReceiver {
   }
 
   /**
+   * True when a profile declares `latency_ms` (known once the queue exists), so adapters read a clock only then.
+   * While profiles load it is unknown, and captures are timed in case they need it.
+   */
+  get measuresLatency(): boolean {
+    return this.#measuresLatency || this.#queue === undefined;
+  }
+
+  /**
    * A capture for a new request, or an inert one when `shouldRecord(req)` says no (a throwing filter means yes).
    * `timed: false` when the adapter will pass the framework's own latency to `commit()`.
    */
@@ -133,7 +142,7 @@ export class RequestMonitor implements CaptureReceiver {
       }
     }
     this.#stats.requests++;
-    return new RequestCapture(this, timed);
+    return new RequestCapture(this, timed && this.measuresLatency);
   }
 
   /** Runs `fn` (the rest of the request pipeline) so that `record()` reaches `capture`. */
@@ -251,6 +260,7 @@ export class RequestMonitor implements CaptureReceiver {
       };
       if (spec.latency || spec.error) this.#auto.push(spec);
     }
+    this.#measuresLatency = this.#auto.some((spec) => spec.latency);
     this.#queue = queue;
     const pending = this.#pending ?? [];
     this.#pending = undefined;
