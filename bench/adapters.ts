@@ -73,7 +73,14 @@ async function startServer(
   // BENCH_CPU_PROF_DIR=/some/dir writes one V8 CPU profile per server (<dir>/<framework>-<variant>/), for diagnosis.
   const profDir = process.env.BENCH_CPU_PROF_DIR;
   const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, `${framework}-${variant}`)] : [];
-  const argv = [...(hasTaskset ? ['-c', '0', process.execPath] : []), ...prof, '--import', 'tsx', serverScript];
+  const argv = [
+    ...(hasTaskset ? ['-c', '0', process.execPath] : []),
+    ...prof,
+    '--expose-gc',
+    '--import',
+    'tsx',
+    serverScript,
+  ];
   const child = spawn(command, argv, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
@@ -102,7 +109,7 @@ async function startServer(
 }
 
 async function load(server: Server, seconds: number): Promise<Block> {
-  const before = await server.ask<Stats>('stats', 'stats');
+  const before = await server.ask<Stats>('gc-stats', 'stats');
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}/predict`,
     method: 'POST',
@@ -185,7 +192,10 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
       served: number;
       queue?: { inserted: number; recordsSent: number; dropped: Record<string, number> };
     }>('finish', 'finished');
-    if (finished.queue === undefined) continue;
+    if (finished.queue === undefined) {
+      delivery.set(server.variant, `${finished.served} served`);
+      continue;
+    }
     const q = finished.queue;
     await sink.waitForRecords(q.recordsSent, 10_000).catch(() => undefined);
     const dropped = Object.values(q.dropped).reduce((a, b) => a + b, 0);

@@ -25,14 +25,19 @@ function predict(features: number[]): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** Our variants: `scouter` (defaults), `scouter-als` (asyncContext: true, for record()), `scouter-mock` (in-memory transport). */
+/**
+ * Our variants: `scouter` (defaults), `scouter-als` (asyncContext: true, for record()), `scouter-mock` (in-memory
+ * transport), `scouter-null` (a transport that discards: everything but the delivery).
+ */
 const isScouter = variant.startsWith('scouter');
 const scouterOptions = () => ({
   profiles: { model: profilePath },
   transport:
     variant === 'scouter-mock'
       ? new MockConfig()
-      : new HttpConfig({ serverUri: sinkUrl, username: 'admin', password: 'admin' }),
+      : variant === 'scouter-null'
+        ? { kind: 'null', publish: async () => undefined, close: async () => undefined }
+        : new HttpConfig({ serverUri: sinkUrl, username: 'admin', password: 'admin' }),
   ...(variant === 'scouter-als' ? { asyncContext: true } : {}),
 });
 
@@ -136,7 +141,9 @@ const fastifyOtel = variant === 'otel' ? (setupOtel() as { plugin(): unknown } |
 const { port, finish } = framework === 'express' ? await startExpress() : await startFastify(fastifyOtel);
 
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'stats') {
+  if (message.type === 'stats' || message.type === 'gc-stats') {
+    // Before a block: a full collection, so no block inherits a heap that is due for a major GC from the last one.
+    if (message.type === 'gc-stats') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
     process.send?.({
       type: 'stats',
