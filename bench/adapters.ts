@@ -4,8 +4,8 @@
 // process per variant pinned to CPU 0, autocannon in this process pinned to CPU 1, blocks interleaved as
 // bare | v1 | bare | v2 | bare … in rotating order; each variant block is compared with the mean of its two bare
 // neighbours. Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
-// [--framework express|fastify] [--variants scouter,prom,otel,control,hook,scouter-als,scouter-mock]` from the
-// repository root. `control` is a second, identical bare server: its ratio shows the bias and noise of the method on
+// [--framework express|fastify] [--variants scouter,prom,otel,control,hook,scouter-als,scouter-null,scouter-mock]`
+// from the repository root. `control` is a second, identical bare server: its ratio shows the bias and noise of the method on
 // this machine. `hook` is the floor of the adapters' design: an empty Fastify onResponse hook / an Express middleware
 // listening for the response's `close`, which is what "hand the values over when the response finishes" costs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

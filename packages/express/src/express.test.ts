@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { HttpConfig, MockConfig, ScouterQueue, type QueueLogger } from '@scouter-ts/core';
+import { HttpConfig, MockConfig, ScouterQueue } from '@scouter-ts/core';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLoopbackSink, type LoopbackSink } from '../../core/src/capture/testing/loopback-sink.js';
 import { record, scouter, type ScouterMiddleware } from './index.js';
-import { MICROS_TIMESTAMP, makeProfile, saveProfile } from './test-fixtures/profiles.js';
+import { MICROS_TIMESTAMP, brief, makeProfile, memoryLogger, saveProfile } from './test-fixtures/profiles.js';
 import { startRealServer, storedRecords } from './test-fixtures/real-server.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -26,16 +26,6 @@ function track(mw: ScouterMiddleware): ScouterMiddleware {
   cleanups.push(() => mw.close());
   return mw;
 }
-function memoryLogger(): QueueLogger & { lines: Array<[string, string]> } {
-  const lines: Array<[string, string]> = [];
-  return {
-    lines,
-    warn: (_o, m) => lines.push(['warn', m ?? '']),
-    error: (_o, m) => lines.push(['error', m ?? '']),
-  };
-}
-const brief = (records: ReadonlyArray<Record<string, unknown>>) =>
-  records.map((r) => ({ name: r.name as string, metric: r.metric as string, value: r.value as number }));
 
 function predictApp(mw: ScouterMiddleware): Express {
   const app = express();

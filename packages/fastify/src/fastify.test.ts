@@ -2,11 +2,17 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { HttpConfig, MockConfig, ScouterQueue, type QueueLogger } from '@scouter-ts/core';
+import { HttpConfig, MockConfig, ScouterQueue } from '@scouter-ts/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLoopbackSink, type LoopbackSink } from '../../core/src/capture/testing/loopback-sink.js';
-import { MICROS_TIMESTAMP, makeProfile, saveProfile } from '../../express/src/test-fixtures/profiles.js';
+import {
+  MICROS_TIMESTAMP,
+  brief,
+  makeProfile,
+  memoryLogger,
+  saveProfile,
+} from '../../express/src/test-fixtures/profiles.js';
 import { startRealServer, storedRecords } from '../../express/src/test-fixtures/real-server.js';
 import { record, scouterPlugin } from './index.js';
 
@@ -26,16 +32,6 @@ function app(): FastifyInstance {
   cleanups.push(() => instance.close());
   return instance;
 }
-function memoryLogger(): QueueLogger & { lines: Array<[string, string]> } {
-  const lines: Array<[string, string]> = [];
-  return {
-    lines,
-    warn: (_o, m) => lines.push(['warn', m ?? '']),
-    error: (_o, m) => lines.push(['error', m ?? '']),
-  };
-}
-const brief = (records: ReadonlyArray<Record<string, unknown>>) =>
-  records.map((r) => ({ name: r.name as string, metric: r.metric as string, value: r.value as number }));
 
 function addPredict(instance: FastifyInstance): void {
   instance.post<{ Body: { x: number } }>('/predict', async (request) => {

@@ -2,35 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { AlertThreshold } from '../profile/alert-threshold.js';
-import { CustomDriftProfile } from '../profile/custom-drift-profile.js';
-import { CustomMetric } from '../profile/custom-metric.js';
-import { CustomMetricDriftConfig } from '../profile/drift-config.js';
 import { Metric, Metrics } from '../queue/metrics.js';
-import type { QueueLogger } from '../queue/options.js';
 import { ScouterQueue } from '../queue/scouter-queue.js';
 import { MockConfig } from '../transport/mock.js';
 import { record } from './context.js';
 import { RequestMonitor } from './request-monitor.js';
 import { handleShutdownSignals } from './signals.js';
-
-function profile(name: string, metrics: string[], sampleSize = 1): CustomDriftProfile {
-  return new CustomDriftProfile(
-    new CustomMetricDriftConfig({ space: 'test', name, version: '1.0.0', sampleSize }),
-    metrics.map(
-      (metric) => new CustomMetric({ name: metric, value: 1, alertThreshold: AlertThreshold.Above }),
-    ),
-  );
-}
-
-function memoryLogger(): QueueLogger & { lines: Array<[string, string | undefined]> } {
-  const lines: Array<[string, string | undefined]> = [];
-  return {
-    lines,
-    warn: (_o, msg) => lines.push(['warn', msg]),
-    error: (_o, msg) => lines.push(['error', msg]),
-  };
-}
+import { makeProfile as profile, memoryLogger } from './testing/fixtures.js';
 
 const values = (mock: MockConfig) => mock.records.map(({ name, metric, value }) => ({ name, metric, value }));
 const monitors: RequestMonitor[] = [];

@@ -2,17 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { AlertThreshold, CustomDriftProfile, CustomMetric, CustomMetricDriftConfig } from '@scouter-ts/core';
+import type { CustomDriftProfile } from '@scouter-ts/core';
 
-/** A custom profile in space `test` with the given metrics (baseline 1, alert above). */
-export function makeProfile(name: string, metrics: string[], sampleSize = 1): CustomDriftProfile {
-  return new CustomDriftProfile(
-    new CustomMetricDriftConfig({ space: 'test', name, version: '1.0.0', sampleSize }),
-    metrics.map(
-      (metric) => new CustomMetric({ name: metric, value: 1, alertThreshold: AlertThreshold.Above }),
-    ),
-  );
-}
+export { brief, makeProfile, memoryLogger } from '../../../core/src/capture/testing/fixtures.js';
 
 const savedDirs: string[] = [];
 afterAll(() => {
