@@ -43,6 +43,24 @@ try {
       new core.CustomMetricDriftConfig({ space: 's', name: 'n', version: '1.0.0' }),
     );
     if (core.CustomDriftProfile.fromJSON(JSON.stringify(p)).metrics.mae !== 1) throw new Error('round trip failed');
+    // The worker-thread transport loads its entry file from the installed dist.
+    const http = await import('node:http');
+    const received = [];
+    const sink = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        if (req.url.startsWith('/scouter/message')) received.push(JSON.parse(text));
+        res.setHeader('content-type', 'application/json');
+        res.end(req.url.startsWith('/scouter/auth/login') ? '{"token":"t"}' : '{"status":"success"}');
+      });
+    });
+    await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+    const transport = core.createTransport(new core.HttpConfig({ serverUri: 'http://127.0.0.1:' + sink.address().port, thread: 'worker' }));
+    await transport.publish('{"records":[]}');
+    await transport.close();
+    sink.close();
+    if (!(transport instanceof core.WorkerHttpTransport) || received.length !== 1) throw new Error('worker delivery failed');
     console.log('pack smoke: imported', Object.keys(core).length, 'core exports;', typeof express, typeof fastify);
   `;
   execFileSync('node', ['--input-type=module', '-e', check], { cwd: work, stdio: 'inherit' });

@@ -148,6 +148,7 @@ export {
 // --- transports (transport/) ---
 export { HttpConfig, httpConfigOptionsSchema, type HttpConfigOptions } from './transport/http-config.js';
 export { HttpTransport } from './transport/http.js';
+export { WorkerHttpTransport } from './transport/http-worker.js';
 export type { Transport } from './transport/types.js';
 export { MockConfig, MockTransport, type MockConfigOptions, type MockFailure } from './transport/mock.js';
 export { createTransport, isTransport, type TransportConfig } from './transport/create.js';

@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors.js';
 import { HttpConfig } from './http-config.js';
+import { WorkerHttpTransport } from './http-worker.js';
 import { HttpTransport } from './http.js';
 import { MockConfig, MockTransport } from './mock.js';
 import type { Transport } from './types.js';
@@ -17,9 +18,14 @@ export function isTransport(value: unknown): value is Transport {
   );
 }
 
-/** Builds the transport a config describes: `HttpConfig` -> `HttpTransport`, `MockConfig` -> `MockTransport`. */
+/**
+ * Builds the transport a config describes: `HttpConfig` -> `HttpTransport` (`thread: 'worker'`:
+ * `WorkerHttpTransport`), `MockConfig` -> `MockTransport`.
+ */
 export function createTransport(config: TransportConfig): Transport {
-  if (config instanceof HttpConfig) return new HttpTransport(config);
+  if (config instanceof HttpConfig) {
+    return config.thread === 'worker' ? new WorkerHttpTransport(config) : new HttpTransport(config);
+  }
   if (config instanceof MockConfig) return new MockTransport(config);
   throw new InvalidOptionsError(
     'Unknown transport config: pass new HttpConfig(...), new MockConfig(...) or an object implementing Transport { kind, publish(body), close() }',

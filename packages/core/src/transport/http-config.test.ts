@@ -14,7 +14,15 @@ describe('HttpConfig', () => {
       authToken: '',
       timeoutMs: 30_000,
       connections: 8,
+      thread: 'main',
     });
+  });
+
+  it("takes thread: 'worker', keeps it through with() and toJSON(), and names the choices otherwise", () => {
+    const config = new HttpConfig({ thread: 'worker' }, {});
+    expect(config.with({ timeoutMs: 5 }).thread).toBe('worker');
+    expect(config.toJSON()).toMatchObject({ thread: 'worker' });
+    expect(() => new HttpConfig({ thread: 'fork' as 'worker' }, {})).toThrow(/thread.*'main' or 'worker'/);
   });
 
   it('falls back to the SCOUTER_* environment variables', () => {

@@ -45,6 +45,12 @@ export const httpConfigOptionsSchema = z.object({
     .default(30_000),
   /** Maximum keep-alive connections to the server (undici `Pool`). Default 8. */
   connections: z.number().int('must be a whole number').positive('must be >= 1').default(8),
+  /**
+   * Where the queue's deliveries run: `'main'` (the app's event loop) or `'worker'` (a worker thread that owns the
+   * connections, so a busy server only hands each body over; see `WorkerHttpTransport`). Default `'main'`.
+   * `ScouterClient` calls always run on the calling thread.
+   */
+  thread: z.enum(['main', 'worker'], { message: "must be 'main' or 'worker'" }).default('main'),
 });
 
 /** Options of `new HttpConfig(...)`; every field is optional. */
@@ -74,6 +80,8 @@ export class HttpConfig {
   readonly timeoutMs: number;
   /** Maximum keep-alive connections; default 8. */
   readonly connections: number;
+  /** Thread the queue's deliveries run on, `'main'` or `'worker'`; default `'main'`. */
+  readonly thread: 'main' | 'worker';
   readonly #password: string;
 
   constructor(options: HttpConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
@@ -91,6 +99,7 @@ export class HttpConfig {
     this.authToken = parsed.authToken;
     this.timeoutMs = parsed.timeoutMs;
     this.connections = parsed.connections;
+    this.thread = parsed.thread;
   }
 
   /** Login password; kept out of every printed or serialised form of the config. */
@@ -108,6 +117,7 @@ export class HttpConfig {
         authToken: this.authToken,
         timeoutMs: this.timeoutMs,
         connections: this.connections,
+        thread: this.thread,
         ...options,
       },
       {},
@@ -124,6 +134,7 @@ export class HttpConfig {
       authToken: this.authToken === '' ? '' : '***',
       timeoutMs: this.timeoutMs,
       connections: this.connections,
+      thread: this.thread,
     };
   }
 

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ScouterHttpError, ScouterNetworkError } from '../errors.js';
+import { startLoopbackSink, type LoopbackSink } from '../capture/testing/loopback-sink.js';
+import { CustomDriftProfile, CustomMetric, CustomMetricDriftConfig, AlertThreshold } from '../index.js';
+import { ScouterQueue } from '../queue/scouter-queue.js';
+import { createTransport } from './create.js';
+import { HttpConfig } from './http-config.js';
+import { WorkerHttpTransport } from './http-worker.js';
+import { HttpTransport } from './http.js';
+
+const body = (value: number) =>
+  JSON.stringify({
+    records: [
+      {
+        Custom: {
+          created_at: '2026-11-26T10:00:00.000000Z',
+          space: 'ml',
+          name: 'model',
+          version: '1.0.0',
+          metric: 'mae',
+          value,
+        },
+      },
+    ],
+  });
+
+let sink: LoopbackSink | undefined;
+const transports: WorkerHttpTransport[] = [];
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((t) => t.close()));
+  await sink?.close();
+  sink = undefined;
+});
+
+async function start(): Promise<{ sink: LoopbackSink; transport: WorkerHttpTransport }> {
+  sink = await startLoopbackSink();
+  const transport = new WorkerHttpTransport({ serverUri: sink.url, username: 'admin', password: 'admin' });
+  transports.push(transport);
+  return { sink, transport };
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+describe('WorkerHttpTransport', () => {
+  it('is what createTransport builds for HttpConfig({ thread: "worker" }); the default stays on the main thread', () => {
+    expect(createTransport(new HttpConfig({ thread: 'worker' }, {}))).toBeInstanceOf(WorkerHttpTransport);
+    expect(createTransport(new HttpConfig({}, {}))).toBeInstanceOf(HttpTransport);
+  });
+
+  it('posts the exact bodies from a worker thread, logging in there once, and stops the worker on close()', async () => {
+    const { sink, transport } = await start();
+    expect(transport.running).toBe(false);
+    await transport.publish(body(0.25));
+    await Promise.all([transport.publish(body(0.5)), transport.publish(body(0.75))]);
+    expect(transport.running).toBe(true);
+    expect(sink.bodies).toHaveLength(3);
+    expect(sink.bodies[0]).toEqual(JSON.parse(body(0.25)));
+    expect(sink.records.map((r) => r.value).sort()).toEqual([0.25, 0.5, 0.75]);
+    expect(sink.hits.get('/scouter/auth/login')).toBe(1);
+    await transport.close();
+    expect(transport.running).toBe(false);
+    await expect(transport.publish(body(1))).rejects.toMatchObject({ code: 'ERR_NETWORK', retryable: false });
+  });
+
+  it('rejects with the same error class and retry fields the in-thread transport gives', async () => {
+    const { sink, transport } = await start();
+    sink.messageStatus = 503;
+    const unavailable = await transport.publish(body(1)).catch((err: unknown) => err);
+    expect(unavailable).toBeInstanceOf(ScouterHttpError);
+    expect(unavailable).toMatchObject({ status: 503, retryable: true, code: 'ERR_HTTP_STATUS' });
+    expect((unavailable as Error).message).toContain('HTTP 503');
+    sink.messageStatus = 422;
+    await expect(transport.publish(body(1))).rejects.toMatchObject({ status: 422, retryable: false });
+
+    const refused = new WorkerHttpTransport({ serverUri: `http://127.0.0.1:${await closedPort()}` });
+    transports.push(refused);
+    const err = await refused.publish(body(1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ScouterNetworkError);
+    expect(err).toMatchObject({ retryable: true, code: 'ERR_NETWORK' });
+  });
+
+  it('carries a ScouterQueue: what is inserted reaches the server, and shutdown() stops the worker', async () => {
+    sink = await startLoopbackSink();
+    const profile = new CustomDriftProfile(
+      new CustomMetricDriftConfig({ space: 'ml', name: 'model', version: '1.0.0', sampleSize: 2 }),
+      [new CustomMetric({ name: 'mae', value: 1, alertThreshold: AlertThreshold.Outside })],
+    );
+    const queue = await ScouterQueue.fromProfiles(
+      { model: profile },
+      new HttpConfig({ serverUri: sink.url, thread: 'worker' }, {}),
+    );
+    queue.insert('model', { mae: 1 });
+    queue.insert('model', { mae: 2 });
+    queue.insert('model', { mae: 4 });
+    const result = await queue.shutdown({ timeoutMs: 10_000 });
+    expect(result).toEqual({ sent: 2, dropped: 0, pending: 0 });
+    expect(sink.records.map((r) => [r.name, r.metric, r.value])).toEqual([
+      ['model', 'mae', 1.5],
+      ['model', 'mae', 4],
+    ]);
+  });
+
+  it('keeps the process alive while a body is in flight, and not once the worker is idle', async () => {
+    sink = await startLoopbackSink();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./test-fixtures/worker-publish-once.ts', import.meta.url)),
+        sink.url,
+        body(0.5),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    clearTimeout(timer);
+    expect({ code, signal, out }).toEqual({ code: 0, signal: null, out: 'sent running=true\n' });
+    expect(sink.records.map((r) => r.value)).toEqual([0.5]);
+  });
+});

@@ -1,0 +1,125 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ScouterError, ScouterErrorCode, ScouterNetworkError } from '../errors.js';
+import { HttpConfig, type HttpConfigOptions } from './http-config.js';
+import { reviveDeliveryError, type WorkerReply, type WorkerRequest } from './http-worker-protocol.js';
+import type { Transport } from './types.js';
+
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * The worker's script: dist/http-worker-entry.js next to the bundle. Run from the TypeScript sources (the repository's
+ * tests and benchmarks), the entry is a .ts file, which a worker on Node 20 can only load through tsx's API.
+ */
+function workerScript(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./http-worker-entry.js', import.meta.url);
+  // tsx's ESM API (require.resolve finds its CommonJS twin next to it).
+  const api = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  );
+  const entry = new URL('./http-worker-entry.ts', import.meta.url);
+  const source = `import { tsImport } from ${JSON.stringify(api.href)}; await tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+}
+
+/**
+ * `HttpConfig({ thread: 'worker' })`: the same deliveries as `HttpTransport` (`POST /scouter/message`, login, token
+ * rotation, error classification: one `HttpSession`), made from a worker thread that owns the connections. The app's
+ * event loop only hands each body over (`postMessage`), which in `bench/adapters.ts` removed the throughput the
+ * in-thread delivery cost a busy server. The worker starts on the first publish, is referenced only while a body is
+ * in flight (it never keeps an idle process alive) and is started again if it dies; a body in flight then fails as a
+ * retryable network error, so the queue sends it again.
+ */
+export class WorkerHttpTransport implements Transport {
+  /** Always `'http'`: the wire is the same as `HttpTransport`'s. */
+  readonly kind = 'http';
+  /** The configuration the worker's session is built from. */
+  readonly config: HttpConfig;
+  readonly #pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  #worker: Worker | undefined;
+  #nextId = 0;
+  #closed = false;
+
+  constructor(config: HttpConfig | HttpConfigOptions = {}) {
+    this.config = config instanceof HttpConfig ? config : new HttpConfig(config);
+  }
+
+  /** True while the worker thread runs (started by the first publish, stopped by `close()`). */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  /** Hands one `{"records":[…]}` body to the worker; settles with the worker's outcome of the POST. */
+  publish(body: string): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(
+        new ScouterError(ScouterErrorCode.Network, 'This WorkerHttpTransport has been closed.', {
+          retryable: false,
+        }),
+      );
+    }
+    const worker = this.#start();
+    const id = ++this.#nextId;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (this.#pending.size === 1) worker.ref();
+      worker.postMessage({ type: 'publish', id, body } satisfies WorkerRequest);
+    });
+  }
+
+  /** Lets the worker finish and closes its connections (terminated after 5 s); idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const worker = this.#worker;
+    if (worker === undefined) return;
+    worker.ref();
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+    const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  #start(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    const { serverUri, username, password, authToken, timeoutMs, connections } = this.config;
+    const options: HttpConfigOptions = { serverUri, username, password, authToken, timeoutMs, connections };
+    // No inherited node flags: some only apply to the main entry (`--input-type`, `--eval`), and preloaded
+    // instrumentation (`--import`) has no business tracing our own deliveries.
+    const worker = new Worker(workerScript(), { execArgv: [], workerData: options });
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => this.#settle(worker, reply));
+    worker.on('error', (err) => this.#lost(worker, err));
+    worker.on('exit', (code) => this.#lost(worker, new Error(`exit code ${code}`)));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #settle(worker: Worker, reply: WorkerReply): void {
+    const waiter = this.#pending.get(reply.id);
+    if (waiter === undefined) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) worker.unref();
+    if (reply.error === undefined) waiter.resolve();
+    else waiter.reject(reviveDeliveryError(reply.error));
+  }
+
+  /** The worker died or exited: fail what it had in flight (retryable) and start a new one on the next publish. */
+  #lost(worker: Worker, cause: unknown): void {
+    if (this.#worker !== worker) return;
+    this.#worker = undefined;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const waiter of pending) {
+      waiter.reject(
+        new ScouterNetworkError(`the HTTP delivery worker stopped before answering (${String(cause)})`, {
+          cause,
+        }),
+      );
+    }
+  }
+}
