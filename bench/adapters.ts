@@ -3,9 +3,14 @@
 // spans with batched OTLP export). Method: /work/shared/BENCHMARKING.md "Middleware overhead" — one warm server
 // process per variant pinned to CPU 0, autocannon in this process pinned to CPU 1, blocks interleaved as
 // bare | v1 | bare | v2 | bare … in rotating order; each variant block is compared with the mean of its two bare
-// neighbours. Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
-// [--framework express|fastify] [--variants scouter,prom,otel,control,hook,scouter-als,scouter-null,scouter-mock]`
-// from the repository root. `control` is a second, identical bare server: its ratio shows the bias and noise of the method on
+// neighbours. `--pairing concurrent` instead loads the bare server and one variant at the same time (both on CPU 0,
+// sharing it; which starts first alternates per round): a slow moment of the VM then hits both sides of a pair.
+// Before each measured block the variant server (concurrent: both) gets `--prewarm` seconds (default 0.5) of
+// unmeasured load: a server that sat idle since its last block started measurably slower than the always-busy bare one.
+// Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
+// [--framework express|fastify] [--pairing sequential|concurrent]
+// [--variants scouter,prom,otel,control,hook,scouter-als,scouter-null,scouter-mock,work-2]` from the repository root.
+// `work-<µs>` adds that much computation per request: a calibration of what the method can resolve. `control` is a second, identical bare server: its ratio shows the bias and noise of the method on
 // this machine. `hook` is the floor of the adapters' design: an empty Fastify onResponse hook / an Express middleware
 // listening for the response's `close`, which is what "hand the values over when the response finishes" costs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -27,6 +32,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     framework: { type: 'string' },
     variants: { type: 'string', default: 'scouter,prom,otel,control' },
+    pairing: { type: 'string', default: 'sequential' },
+    prewarm: { type: 'string', default: '0.5' },
   },
 });
 const quick = args.quick ?? false;
@@ -38,6 +45,12 @@ const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) 
   'express' | 'fastify'
 >;
 const variants = (args.variants ?? '').split(',').filter(Boolean);
+const prewarm = Number(args.prewarm);
+if (args.pairing !== 'sequential' && args.pairing !== 'concurrent')
+  throw new Error(`--pairing must be sequential or concurrent, not "${String(args.pairing)}"`);
+const pairing: 'sequential' | 'concurrent' = args.pairing;
+if (!(prewarm >= 0))
+  throw new Error(`--prewarm must be a number of seconds >= 0, not "${String(args.prewarm)}"`);
 const serverScript = fileURLToPath(new URL('./servers/adapter-app.ts', import.meta.url));
 const body = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
 const hasTaskset = spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
@@ -130,6 +143,30 @@ async function load(server: Server, seconds: number): Promise<Block> {
   };
 }
 
+/** Share of one CPU the load generator (this process) used during concurrent blocks: near 1 would mean it limits. */
+const loaderBusy: number[] = [];
+
+/**
+ * A concurrent block: the bare server and a variant loaded at the same time, both on CPU 0, so the scheduler splits
+ * that CPU between them and a slow or fast moment of the VM hits both. Which load starts first alternates (`swap`).
+ */
+async function loadBoth(
+  bare: Server,
+  server: Server,
+  seconds: number,
+  swap: boolean,
+): Promise<[Block, Block]> {
+  if (prewarm > 0) await Promise.all([load(bare, prewarm), load(server, prewarm)]);
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const [base, block] = swap
+    ? await Promise.all([load(server, seconds), load(bare, seconds)]).then(([b, a]) => [a, b] as const)
+    : await Promise.all([load(bare, seconds), load(server, seconds)]);
+  const used = process.cpuUsage(cpu);
+  loaderBusy.push((used.user + used.system) / 1000 / (performance.now() - started));
+  return [base, block];
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -165,10 +202,29 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   const bareBlocks: Block[] = [];
   for (let round = 0; round < rounds; round++) {
     const order = variants.map((_, i) => variants[(i + round) % variants.length] as string);
+    if (pairing === 'concurrent') {
+      for (const variant of order) {
+        const [base, block] = await loadBoth(
+          bare,
+          byVariant.get(variant) as Server,
+          duration,
+          round % 2 === 1,
+        );
+        bareBlocks.push(base);
+        const list = paired.get(variant) ?? [];
+        list.push({ ratio: block.rps / base.rps, dCpu: block.cpuPerReq - base.cpuPerReq, block });
+        paired.set(variant, list);
+      }
+      process.stderr.write(`  ${framework}: round ${round + 1}/${rounds} done\n`);
+      continue;
+    }
     let left = await load(bare, duration);
     bareBlocks.push(left);
     for (const variant of order) {
-      const block = await load(byVariant.get(variant) as Server, duration);
+      const server = byVariant.get(variant) as Server;
+      // The variant server sat idle since its last block; wake it up unmeasured, as the bare server never idles.
+      if (prewarm > 0) await load(server, prewarm);
+      const block = await load(server, duration);
       const right = await load(bare, duration);
       bareBlocks.push(right);
       const list = paired.get(variant) ?? [];
@@ -209,7 +265,14 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   rmSync(profileDir, { recursive: true, force: true });
 
   const bareCpu = median(bareBlocks.map((b) => b.cpuPerReq));
-  console.log(`\n### ${framework} (${rounds} rounds × ${duration} s blocks, ${connections} connections)\n`);
+  const method =
+    pairing === 'concurrent'
+      ? `concurrent pairs: bare and variant loaded at once, sharing CPU 0; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
+      : 'sequential pairs: bare | variant | bare';
+  console.log(
+    `\n### ${framework} (${rounds} rounds × ${duration} s blocks, ${connections} connections, ${method})\n`,
+  );
+  loaderBusy.length = 0;
   console.log(
     '| variant | paired req/s ratio, median (min–max) | CPU µs/req (Δ vs bare) | p50 ms | p99 ms | RSS MB | delivery |',
   );

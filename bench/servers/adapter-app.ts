@@ -1,5 +1,5 @@
 // One benchmark server process: a small inference endpoint (POST /predict) on Express or Fastify, bare or with one
-// monitoring variant (`control` and any unknown name run bare). Started by bench/adapters.ts, pinned to a CPU, controlled over IPC (stats, finish).
+// monitoring variant (`control` and any unknown name run bare; `work-<µs>` adds that much computation per request). Started by bench/adapters.ts, pinned to a CPU, controlled over IPC (stats, finish).
 // Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
 // require hooks can patch them (as an application preloading an OTel SDK would).
 import { createRequire } from 'node:module';
@@ -25,9 +25,29 @@ function predict(features: number[]): number {
   return 1 / (1 + Math.exp(-z));
 }
 
+/** `work-<µs>`: a calibration variant that adds a known amount of pure computation per request. */
+let workSink = 1;
+function work(iterations: number): void {
+  let x = workSink;
+  for (let i = 0; i < iterations; i++) x = (x * 1103515245 + 12345) % 2147483648;
+  workSink = x;
+}
+/** Iterations of `work()` for the µs in the variant's name, timed at startup (fastest of 20 runs). */
+const workIterations = (() => {
+  if (!variant.startsWith('work-')) return 0;
+  let perMicro = 0;
+  for (let run = 0; run < 20; run++) {
+    const started = performance.now();
+    work(200_000);
+    perMicro = Math.max(perMicro, 200_000 / ((performance.now() - started) * 1000));
+  }
+  return Math.round(Number(variant.slice('work-'.length)) * perMicro);
+})();
+
 /**
- * Our variants: `scouter` (defaults), `scouter-als` (asyncContext: true, for record()), `scouter-mock` (in-memory
- * transport), `scouter-null` (a transport that discards: everything but the delivery).
+ * Our variants: `scouter` (defaults), `scouter-als` (asyncContext: true, for record()), `scouter-worker` (deliveries
+ * from a worker thread: `HttpConfig({ thread: 'worker' })`), `scouter-mock` (in-memory transport), `scouter-null`
+ * (a transport that discards: everything but the delivery).
  */
 const isScouter = variant.startsWith('scouter');
 const scouterOptions = () => ({
@@ -37,7 +57,12 @@ const scouterOptions = () => ({
       ? new MockConfig()
       : variant === 'scouter-null'
         ? { kind: 'null', publish: async () => undefined, close: async () => undefined }
-        : new HttpConfig({ serverUri: sinkUrl, username: 'admin', password: 'admin' }),
+        : new HttpConfig({
+            serverUri: sinkUrl,
+            username: 'admin',
+            password: 'admin',
+            ...(variant === 'scouter-worker' ? { thread: 'worker' as const } : {}),
+          }),
   ...(variant === 'scouter-als' ? { asyncContext: true } : {}),
 });
 
@@ -95,6 +120,7 @@ async function startExpress(): Promise<{ port: number; finish: Finish }> {
     app.use(promBundle({ includeMethod: true, includePath: true }));
   }
   app.post('/predict', (req: Monitored, res: Sendable) => {
+    if (workIterations > 0) work(workIterations);
     const score = predict(req.body.features);
     req.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
     served++;
@@ -128,6 +154,7 @@ async function startFastify(
     await app.register(fastifyOtel?.plugin());
   }
   app.post('/predict', (request: Monitored, reply: Sendable) => {
+    if (workIterations > 0) work(workIterations);
     const score = predict(request.body.features);
     request.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
     served++;
