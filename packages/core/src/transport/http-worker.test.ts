@@ -113,6 +113,24 @@ describe('WorkerHttpTransport', () => {
     ]);
   });
 
+  it('fails what a dying worker had in flight as retryable, and starts a new worker for the next body', async () => {
+    // A worker that dies on every body it is handed.
+    const dying = new URL(
+      `data:text/javascript,${encodeURIComponent(
+        "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));",
+      )}`,
+    );
+    const transport = new WorkerHttpTransport({ serverUri: 'http://127.0.0.1:9' }, { script: dying });
+    transports.push(transport);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const err = await transport.publish(body(1)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ScouterNetworkError);
+      expect(err).toMatchObject({ retryable: true, code: 'ERR_NETWORK' });
+      expect((err as Error).message).toContain('exit code 3');
+      expect(transport.running).toBe(false);
+    }
+  });
+
   it('keeps the process alive while a body is in flight, and not once the worker is idle', async () => {
     sink = await startLoopbackSink();
     const child = spawn(

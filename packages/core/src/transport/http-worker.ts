@@ -38,13 +38,16 @@ export class WorkerHttpTransport implements Transport {
   readonly kind = 'http';
   /** The configuration the worker's session is built from. */
   readonly config: HttpConfig;
+  readonly #script: URL | undefined;
   readonly #pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   #worker: Worker | undefined;
   #nextId = 0;
   #closed = false;
 
-  constructor(config: HttpConfig | HttpConfigOptions = {}) {
+  /** `options.script` is for tests only (@internal): a replacement worker script. */
+  constructor(config: HttpConfig | HttpConfigOptions = {}, options: { script?: URL } = {}) {
     this.config = config instanceof HttpConfig ? config : new HttpConfig(config);
+    this.#script = options.script;
   }
 
   /** True while the worker thread runs (started by the first publish, stopped by `close()`). */
@@ -90,7 +93,7 @@ export class WorkerHttpTransport implements Transport {
     const options: HttpConfigOptions = { serverUri, username, password, authToken, timeoutMs, connections };
     // No inherited node flags: some only apply to the main entry (`--input-type`, `--eval`), and preloaded
     // instrumentation (`--import`) has no business tracing our own deliveries.
-    const worker = new Worker(workerScript(), { execArgv: [], workerData: options });
+    const worker = new Worker(this.#script ?? workerScript(), { execArgv: [], workerData: options });
     worker.unref();
     worker.on('message', (reply: WorkerReply) => this.#settle(worker, reply));
     worker.on('error', (err) => this.#lost(worker, err));
