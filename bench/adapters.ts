@@ -53,6 +53,7 @@ const pairing: 'sequential' | 'concurrent' = args.pairing;
 if (!(prewarm >= 0))
   throw new Error(`--prewarm must be a number of seconds >= 0, not "${String(args.prewarm)}"`);
 const serverScript = fileURLToPath(new URL('./servers/adapter-app.ts', import.meta.url));
+const serverTsconfig = fileURLToPath(new URL('./servers/tsconfig.json', import.meta.url));
 const body = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
 const hasTaskset = spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
@@ -103,6 +104,9 @@ async function startServer(
       BENCH_VARIANT: variant,
       BENCH_SINK_URL: sinkUrl,
       BENCH_PROFILE: profile,
+      // Our packages from their built dist/, as an application loads them: the root tsconfig's `paths` would
+      // have tsx compile src/ (with esbuild's keepNames helpers on every closure).
+      TSX_TSCONFIG_PATH: serverTsconfig,
     },
   });
   const ask = <T>(type: string, reply: string): Promise<T> =>

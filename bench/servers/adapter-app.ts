@@ -10,6 +10,14 @@ import { scouter } from '@scouter-ts/express';
 import { scouterPlugin } from '@scouter-ts/fastify';
 
 const require = createRequire(import.meta.url);
+// Measure what applications run: the built packages (bench/adapters.ts points tsx at bench/servers/tsconfig.json).
+for (const name of ['@scouter-ts/core', '@scouter-ts/express', '@scouter-ts/fastify']) {
+  const resolved = import.meta.resolve(name);
+  if (!resolved.includes('/dist/'))
+    throw new Error(
+      `${name} resolved to ${resolved}, not to its dist/: run \`pnpm build\` and start the bench with tsconfig ${String(process.env.TSX_TSCONFIG_PATH)}`,
+    );
+}
 const framework = process.env.BENCH_FRAMEWORK as 'express' | 'fastify';
 const variant = process.env.BENCH_VARIANT ?? 'bare';
 const sinkUrl = process.env.BENCH_SINK_URL ?? '';
