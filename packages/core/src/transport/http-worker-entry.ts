@@ -3,7 +3,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HttpSession } from '../client/http-session.js';
 import { HttpConfig, type HttpConfigOptions } from './http-config.js';
-import { serializeDeliveryError, type WorkerReply, type WorkerRequest } from './http-worker-protocol.js';
+import {
+  serializeDeliveryError,
+  type WorkerReady,
+  type WorkerReply,
+  type WorkerRequest,
+} from './http-worker-protocol.js';
 
 const port = parentPort;
 if (port === null)
@@ -23,3 +28,4 @@ port.on('message', (message: WorkerRequest) => {
       port.postMessage({ id: message.id, error: serializeDeliveryError(err) } satisfies WorkerReply),
   );
 });
+port.postMessage({ ready: true } satisfies WorkerReady);

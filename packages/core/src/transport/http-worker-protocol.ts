@@ -31,6 +31,11 @@ export interface WorkerReply {
   error?: SerializedDeliveryError;
 }
 
+/** Worker -> main thread, once its modules loaded: it can take bodies (a worker that dies before never could). */
+export interface WorkerReady {
+  ready: true;
+}
+
 /** The fields of a delivery error that the queue and the logs use. */
 export function serializeDeliveryError(err: unknown): SerializedDeliveryError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err), retryable: false };

@@ -114,10 +114,10 @@ describe('WorkerHttpTransport', () => {
   });
 
   it('fails what a dying worker had in flight as retryable, and starts a new worker for the next body', async () => {
-    // A worker that dies on every body it is handed.
+    // A worker that starts, then dies on every body it is handed.
     const dying = new URL(
       `data:text/javascript,${encodeURIComponent(
-        "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));",
+        "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3)); parentPort.postMessage({ ready: true });",
       )}`,
     );
     const transport = new WorkerHttpTransport({ serverUri: 'http://127.0.0.1:9' }, { script: dying });
@@ -129,6 +129,33 @@ describe('WorkerHttpTransport', () => {
       expect((err as Error).message).toContain('exit code 3');
       expect(transport.running).toBe(false);
     }
+  });
+
+  it('delivers from the main thread, with one warning, when the worker cannot start (e.g. a bundle without its entry)', async () => {
+    sink = await startLoopbackSink();
+    const missing = new URL('./no-such-http-worker-entry.js', import.meta.url);
+    const transport = new WorkerHttpTransport(
+      { serverUri: sink.url, username: 'admin', password: 'admin' },
+      { script: missing },
+    );
+    transports.push(transport);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await Promise.all([transport.publish(body(0.25)), transport.publish(body(0.5))]);
+      await transport.publish(body(0.75));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(transport.thread).toBe('main');
+    expect(transport.running).toBe(false);
+    expect(sink.records.map((r) => r.value).sort()).toEqual([0.25, 0.5, 0.75]);
+    expect(warnings.map((w) => (w as Error & { code?: string }).code)).toEqual([
+      'SCOUTER_WORKER_UNAVAILABLE',
+    ]);
+    expect(warnings[0]?.message).toContain("thread: 'main'");
   });
 
   it('keeps the process alive while a body is in flight, and not once the worker is idle', async () => {

@@ -3,7 +3,13 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScouterError, ScouterErrorCode, ScouterNetworkError } from '../errors.js';
 import { HttpConfig, type HttpConfigOptions } from './http-config.js';
-import { reviveDeliveryError, type WorkerReply, type WorkerRequest } from './http-worker-protocol.js';
+import {
+  reviveDeliveryError,
+  type WorkerReady,
+  type WorkerReply,
+  type WorkerRequest,
+} from './http-worker-protocol.js';
+import { HttpTransport } from './http.js';
 import type { Transport } from './types.js';
 
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -31,7 +37,9 @@ function workerScript(): URL {
  * event loop only hands each body over (`postMessage`), which in `bench/adapters.ts` removed the throughput the
  * in-thread delivery cost a busy server. The worker starts on the first publish, is referenced only while a body is
  * in flight (it never keeps an idle process alive) and is started again if it dies; a body in flight then fails as a
- * retryable network error, so the queue sends it again.
+ * retryable network error, so the queue sends it again. A worker that cannot start at all (e.g. a bundler left out
+ * `http-worker-entry.js`) makes it deliver from the main thread instead, with one process warning
+ * (`SCOUTER_WORKER_UNAVAILABLE`): the bodies it held are sent from there, nothing is lost.
  */
 export class WorkerHttpTransport implements Transport {
   /** Always `'http'`: the wire is the same as `HttpTransport`'s. */
@@ -39,8 +47,12 @@ export class WorkerHttpTransport implements Transport {
   /** The configuration the worker's session is built from. */
   readonly config: HttpConfig;
   readonly #script: URL | undefined;
-  readonly #pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  readonly #pending = new Map<number, { body: string; resolve: () => void; reject: (err: Error) => void }>();
   #worker: Worker | undefined;
+  /** True once the current worker said it is ready. */
+  #workerReady = false;
+  /** The in-thread transport used after a worker could not start. */
+  #fallback: HttpTransport | undefined;
   #nextId = 0;
   #closed = false;
 
@@ -55,6 +67,11 @@ export class WorkerHttpTransport implements Transport {
     return this.#worker !== undefined;
   }
 
+  /** Where deliveries run: `'worker'`, or `'main'` after a worker could not start. */
+  get thread(): 'worker' | 'main' {
+    return this.#fallback === undefined ? 'worker' : 'main';
+  }
+
   /** Hands one `{"records":[…]}` body to the worker; settles with the worker's outcome of the POST. */
   publish(body: string): Promise<void> {
     if (this.#closed) {
@@ -64,10 +81,11 @@ export class WorkerHttpTransport implements Transport {
         }),
       );
     }
+    if (this.#fallback !== undefined) return this.#fallback.publish(body);
     const worker = this.#start();
     const id = ++this.#nextId;
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { body, resolve, reject });
       if (this.#pending.size === 1) worker.ref();
       worker.postMessage({ type: 'publish', id, body } satisfies WorkerRequest);
     });
@@ -77,6 +95,7 @@ export class WorkerHttpTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#fallback?.close();
     const worker = this.#worker;
     if (worker === undefined) return;
     worker.ref();
@@ -95,7 +114,11 @@ export class WorkerHttpTransport implements Transport {
     // instrumentation (`--import`) has no business tracing our own deliveries.
     const worker = new Worker(this.#script ?? workerScript(), { execArgv: [], workerData: options });
     worker.unref();
-    worker.on('message', (reply: WorkerReply) => this.#settle(worker, reply));
+    this.#workerReady = false;
+    worker.on('message', (reply: WorkerReply | WorkerReady) => {
+      if ('ready' in reply) this.#workerReady = true;
+      else this.#settle(worker, reply);
+    });
     worker.on('error', (err) => this.#lost(worker, err));
     worker.on('exit', (code) => this.#lost(worker, new Error(`exit code ${code}`)));
     this.#worker = worker;
@@ -111,12 +134,25 @@ export class WorkerHttpTransport implements Transport {
     else waiter.reject(reviveDeliveryError(reply.error));
   }
 
-  /** The worker died or exited: fail what it had in flight (retryable) and start a new one on the next publish. */
+  /**
+   * The worker died or exited. If it had started, fail what it had in flight (retryable) and start a new one on the
+   * next publish; if it never could, deliver from the main thread from now on, beginning with what it held.
+   */
   #lost(worker: Worker, cause: unknown): void {
     if (this.#worker !== worker) return;
     this.#worker = undefined;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    if (!this.#workerReady && !this.#closed) {
+      const fallback = (this.#fallback = new HttpTransport(this.config));
+      process.emitWarning(
+        `scouter-ts: the HTTP delivery worker could not start (${String(cause)}); delivering from the main thread. ` +
+          "Ship @scouter-ts/core's dist/http-worker-entry.js next to its index.js, or pass HttpConfig({ thread: 'main' }).",
+        { code: 'SCOUTER_WORKER_UNAVAILABLE' },
+      );
+      for (const waiter of pending) fallback.publish(waiter.body).then(waiter.resolve, waiter.reject);
+      return;
+    }
     for (const waiter of pending) {
       waiter.reject(
         new ScouterNetworkError(`the HTTP delivery worker stopped before answering (${String(cause)})`, {
