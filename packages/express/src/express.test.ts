@@ -142,6 +142,35 @@ describe('@scouter-ts/express', () => {
     expect(latencies.every((ms) => ms > 0 && ms < 5_000)).toBe(true);
   });
 
+  it('hands values over at insert without automatic metrics, and when the response finished with them', async () => {
+    const seen = async (metrics: string[]) => {
+      const mock = new MockConfig();
+      const mw = track(scouter({ profiles: { model: makeProfile('model', metrics) }, transport: mock }));
+      const queue = await mw.ready();
+      const inHandler: number[] = [];
+      const app = express();
+      app.use(mw);
+      app.get('/predict', (req, res) => {
+        req.scouter.insert({ mae: Number(req.query.x) });
+        inHandler.push(queue.stats().inserted);
+        res.send('ok');
+      });
+      for (const x of [3, 4]) await request(app).get(`/predict?x=${x}`).expect(200);
+      await vi.waitFor(() => expect(queue.stats().inserted).toBe(2));
+      await mw.close();
+      expect(
+        brief(mock.records)
+          .filter((r) => r.metric === 'mae')
+          .map((r) => r.value),
+      ).toEqual([3, 4]);
+      return inHandler;
+    };
+    // In the queue while the handler still runs: no end of response is waited for.
+    expect(await seen(['mae'])).toEqual([1, 2]);
+    // With error the values wait for the response, to go out together with its status.
+    expect(await seen(['mae', 'error'])).toEqual([0, 1]);
+  });
+
   it('exposes req.scouter in mounted routers and sub-apps', async () => {
     const mock = new MockConfig();
     const mw = track(scouter({ profiles: { model: makeProfile('model', ['mae']) }, transport: mock }));

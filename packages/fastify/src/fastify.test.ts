@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { HttpConfig, MockConfig, ScouterQueue } from '@scouter-ts/core';
@@ -113,6 +114,40 @@ describe('@scouter-ts/fastify', () => {
     const latencies = records.filter((r) => r.metric === 'latency_ms').map((r) => r.value);
     expect(latencies).toHaveLength(4);
     expect(latencies[1]).toBeGreaterThanOrEqual(29);
+  });
+
+  it('hands values over at insert without automatic metrics, and in onResponse with them (over real HTTP too)', async () => {
+    const seen = async (metrics: string[]) => {
+      const mock = new MockConfig();
+      const fastify = app();
+      await fastify.register(scouterPlugin, {
+        profiles: { model: makeProfile('model', metrics) },
+        transport: mock,
+      });
+      const inHandler: number[] = [];
+      fastify.post<{ Body: { x: number } }>('/predict', async (request) => {
+        request.scouter.insert({ mae: request.body.x });
+        inHandler.push(fastify.scouter.stats().inserted);
+        return { y: request.body.x * 2 };
+      });
+      await fastify.inject({ method: 'POST', url: '/predict', payload: { x: 3 } });
+      await fastify.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = fastify.server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ x: 4 }),
+      });
+      expect(await res.json()).toEqual({ y: 8 });
+      await fastify.close();
+      const values = brief(mock.records).filter((r) => r.metric === 'mae');
+      expect(values.map((r) => r.value)).toEqual([3, 4]);
+      return inHandler;
+    };
+    // In the queue while the handler still runs: no end of response is waited for.
+    expect(await seen(['mae'])).toEqual([1, 2]);
+    // With latency_ms the values wait for the response, to go out together with its latency.
+    expect(await seen(['mae', 'latency_ms'])).toEqual([0, 1]);
   });
 
   it('lets record() reach the request from nested async code, after the body was parsed', async () => {

@@ -49,15 +49,21 @@ const plugin: FastifyPluginAsync<ScouterFastifyOptions> = async (fastify, option
       monitor.run((request as WithCapture)[kCapture] ?? (request.scouter as RequestCapture), done);
     });
   }
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const capture = (request as WithCapture)[kCapture] ?? (request.scouter as RequestCapture);
-    capture.commit(reply.statusCode, monitor.measuresLatency ? reply.elapsedTime : 0);
-    done();
-  });
+  // Only when a profile declares latency_ms or error: Fastify attaches per-request response listeners as soon as
+  // an onResponse hook exists, which cost more than the rest of the plugin together (bench/README.md). Without
+  // them request.scouter hands each insert to the queue at once.
+  if (monitor.needsResponseEnd) {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const capture = (request as WithCapture)[kCapture] ?? (request.scouter as RequestCapture);
+      capture.commit(reply.statusCode, monitor.measuresLatency ? reply.elapsedTime : 0);
+      done();
+    });
+  }
 };
 
 /**
- * Fastify plugin that captures custom metric values per request and hands them to a `ScouterQueue` in `onResponse`:
+ * Fastify plugin that captures custom metric values per request and hands them to a `ScouterQueue`: in `onResponse`
+ * when a profile declares automatic metrics (`latency_ms`, `error`), else as they are inserted.
  * `await app.register(scouterPlugin, { profiles: { model: 'profile.json' } })`, then `request.scouter.insert({...})`
  * or `record({...})` anywhere in the request's call tree; `await app.close()` flushes. Bad options or a profile that
  * cannot be loaded fail the registration (`app.ready()` rejects); nothing is ever thrown into requests.

@@ -14,13 +14,15 @@ export interface RequestScouter {
 export interface CaptureReceiver {
   /** Called once, when the response finished or the connection closed. */
   commit(capture: RequestCapture): void;
-  /** An insert that arrived after the response finished (e.g. from a late async continuation). */
-  insertLate(alias: string | undefined, metrics: MetricsInput | undefined): void;
+  /** An insert to hand over at once: a direct capture's, or one after the response finished (a late continuation). */
+  insertNow(alias: string | undefined, metrics: MetricsInput | undefined): void;
 }
 
 /**
  * The per-request capture: a tiny list of `[alias, metrics]` pairs plus the start time, committed once when the
- * response ends. Allocation-free until the first insert.
+ * response ends. Allocation-free until the first insert. A capture created committed (`direct`) has no end to wait
+ * for: it hands each insert to the queue at once (used when no profile declares automatic metrics, see
+ * `RequestMonitor.begin`).
  */
 export class RequestCapture implements RequestScouter {
   /** Monotonic start time (`performance.now()`) for `latency_ms`; 0 when no profile needs it or the framework measures it. */
@@ -37,11 +39,20 @@ export class RequestCapture implements RequestScouter {
   /**
    * An inert capture (no receiver) ignores everything: used for requests `shouldRecord` rejected. `timed: false`
    * skips reading the clock: no profile declares `latency_ms`, or the adapter passes the framework's own latency to
-   * `commit()` (Fastify).
+   * `commit()` (Fastify). `direct: true` creates it committed: every insert goes to the receiver at once.
    */
-  constructor(receiver: CaptureReceiver | undefined, timed = true) {
+  constructor(receiver: CaptureReceiver | undefined, timed = true, direct = false) {
     this.#receiver = receiver;
-    this.startedAt = receiver === undefined || !timed ? 0 : performance.now();
+    this.#committed = direct;
+    this.startedAt = receiver === undefined || !timed || direct ? 0 : performance.now();
+  }
+
+  /**
+   * False when nothing waits for this request's end: the capture is inert (filtered out) or direct. Adapters listen
+   * for the end of a response only when this is true.
+   */
+  get needsEnd(): boolean {
+    return this.#receiver !== undefined && !this.#committed;
   }
 
   insert(metrics: MetricsInput): void;
@@ -50,7 +61,7 @@ export class RequestCapture implements RequestScouter {
     if (this.#receiver === undefined) return;
     const alias = typeof aliasOrMetrics === 'string' ? aliasOrMetrics : undefined;
     const values = typeof aliasOrMetrics === 'string' ? metrics : aliasOrMetrics;
-    if (this.#committed) return this.#receiver.insertLate(alias, values);
+    if (this.#committed) return this.#receiver.insertNow(alias, values);
     // A literal sized for the usual single insert: `[]` + push would allocate room for about 19 per request.
     if (this.entries === undefined) this.entries = [alias, values];
     else this.entries.push(alias, values);

@@ -63,6 +63,44 @@ describe('RequestMonitor', () => {
     expect(late.latencyMs).toBe(0);
   });
 
+  it('hands inserts to the queue at once when no profile declares automatic metrics, through one shared capture', async () => {
+    const mock = new MockConfig();
+    const monitor = monitorOf({ profiles: { model: profile('m', ['mae']) }, transport: mock });
+    // While the profiles load nothing is known yet: requests wait for their end, as with automatic metrics.
+    expect(monitor.needsResponseEnd).toBe(true);
+    const early = monitor.begin({});
+    expect(early.needsEnd).toBe(true);
+    early.insert({ mae: 1 });
+    const queue = await monitor.ready();
+    expect(monitor.needsResponseEnd).toBe(false);
+    const first = monitor.begin({});
+    const second = monitor.begin({});
+    expect(first).toBe(second);
+    expect(first.needsEnd).toBe(false);
+    first.insert({ mae: 2 });
+    second.insert({ mae: 3 });
+    expect(queue.stats().inserted).toBe(2);
+    early.commit(200);
+    expect(queue.stats().inserted).toBe(3);
+    const filtered = monitorOf({
+      queue,
+      shouldRecord: () => false,
+    });
+    expect(filtered.begin({}).needsEnd).toBe(false);
+    filtered.begin({}).insert({ mae: 99 });
+    await monitor.close();
+    expect(values(mock).map((r) => r.value)).toEqual([2, 3, 1]);
+    expect(monitor.stats()).toMatchObject({ requests: 3, inserted: 3 });
+
+    const timed = monitorOf({
+      profiles: { model: profile('m', ['mae', 'error']) },
+      transport: new MockConfig(),
+    });
+    await timed.ready();
+    expect(timed.needsResponseEnd).toBe(true);
+    expect(timed.begin({}).needsEnd).toBe(true);
+  });
+
   it('passes the coalescing options to the queue it creates', async () => {
     const lingering = new MockConfig();
     const coalesced = monitorOf({ profiles: { a: profile('a', ['mae']) }, transport: lingering });

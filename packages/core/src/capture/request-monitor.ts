@@ -57,6 +57,8 @@ export class RequestMonitor implements CaptureReceiver {
   readonly #ready: Promise<ScouterQueue>;
   readonly #ownsQueue: boolean;
   readonly #inert = new RequestCapture(undefined);
+  /** Shared by every request while no profile declares automatic metrics: inserts go to the queue at once. */
+  readonly #direct = new RequestCapture(this, false, true);
   readonly #stats: CaptureStats = {
     requests: 0,
     filtered: 0,
@@ -119,8 +121,11 @@ export class RequestMonitor implements CaptureReceiver {
   }
 
   /**
-   * A capture for a new request, or an inert one when `shouldRecord(req)` says no (a throwing filter means yes).
-   * `timed: false` when the adapter will pass the framework's own latency to `commit()`.
+   * The capture of a new request: an inert one when `shouldRecord(req)` says no (a throwing filter means yes); a
+   * shared direct one, which hands each insert to the queue at once, when the queue exists and no profile declares
+   * `latency_ms` or `error` (nothing depends on the request's end then, and waiting for it cost more than everything
+   * else an adapter does: bench/README.md); otherwise a new capture, to be committed when the response ends (see
+   * `capture.needsEnd`). `timed: false` when the adapter will pass the framework's own latency to `commit()`.
    */
   begin(req: unknown, timed = true): RequestCapture {
     const filter = this.options.shouldRecord as ((req: unknown) => boolean) | undefined;
@@ -142,7 +147,16 @@ export class RequestMonitor implements CaptureReceiver {
       }
     }
     this.#stats.requests++;
+    if (this.#queue !== undefined && this.#auto.length === 0) return this.#direct;
     return new RequestCapture(this, timed && this.measuresLatency);
+  }
+
+  /**
+   * True when requests must be seen to their end: a profile declares `latency_ms` or `error`, or the profiles are
+   * still loading. Otherwise `begin()` returns direct captures, and an adapter can skip its end-of-response hook.
+   */
+  get needsResponseEnd(): boolean {
+    return this.#queue === undefined || this.#auto.length > 0;
   }
 
   /** Runs `fn` (the rest of the request pipeline) so that `record()` reaches `capture`. */
@@ -184,8 +198,8 @@ export class RequestMonitor implements CaptureReceiver {
     this.#stats.waiting = pending.length;
   }
 
-  /** @internal Called for an insert after the request's commit. */
-  insertLate(alias: string | undefined, metrics: MetricsInput | undefined): void {
+  /** @internal Called for an insert after the request's commit, and for every insert of a direct capture. */
+  insertNow(alias: string | undefined, metrics: MetricsInput | undefined): void {
     if (this.#queue === undefined) this.#stats.droppedNotReady++;
     else this.#insert(this.#queue, alias, metrics);
   }
