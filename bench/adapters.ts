@@ -9,7 +9,7 @@
 // unmeasured load: a server that sat idle since its last block started measurably slower than the always-busy bare one.
 // Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
 // [--framework express|fastify] [--pairing sequential|concurrent]
-// [--variants scouter,prom,otel,control,hook,scouter-als,scouter-worker,scouter-null,scouter-mock,work-2]`
+// [--variants scouter,prom,otel,control,hook,scouter-als,scouter-main,scouter-null,scouter-mock,work-2]`
 // from the repository root.
 // `work-<µs>` adds that much computation per request: a calibration of what the method can resolve. `control` is a
 // second, identical bare server: its ratio shows the bias and noise of the method on this machine. `hook` is the floor of the adapters' design: an empty Fastify onResponse hook / an Express middleware

@@ -53,9 +53,9 @@ const workIterations = (() => {
 })();
 
 /**
- * Our variants: `scouter` (defaults), `scouter-als` (asyncContext: true, for record()), `scouter-worker` (deliveries
- * from a worker thread: `HttpConfig({ thread: 'worker' })`), `scouter-mock` (in-memory transport), `scouter-null`
- * (a transport that discards: everything but the delivery).
+ * Our variants: `scouter` (defaults: deliveries from a worker thread), `scouter-als` (asyncContext: true, for
+ * record()), `scouter-main` (deliveries from the app's thread: `HttpConfig({ thread: 'main' })`), `scouter-mock`
+ * (in-memory transport), `scouter-null` (a transport that discards: everything but the delivery).
  */
 const isScouter = variant.startsWith('scouter');
 const scouterOptions = () => ({
@@ -69,7 +69,7 @@ const scouterOptions = () => ({
             serverUri: sinkUrl,
             username: 'admin',
             password: 'admin',
-            ...(variant === 'scouter-worker' ? { thread: 'worker' as const } : {}),
+            ...(variant === 'scouter-main' ? { thread: 'main' as const } : {}),
           }),
   ...(variant === 'scouter-als' ? { asyncContext: true } : {}),
 });

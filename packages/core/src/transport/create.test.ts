@@ -5,17 +5,20 @@ import {
   InvalidOptionsError,
   MockConfig,
   MockTransport,
+  WorkerHttpTransport,
   createTransport,
   isTransport,
   type TransportConfig,
 } from '@scouter-ts/core';
 
 describe('createTransport', () => {
-  it('builds an HttpTransport for an HttpConfig and a MockTransport recording into a MockConfig', async () => {
-    const http = createTransport(new HttpConfig({ serverUri: 'http://127.0.0.1:1' }, {}));
-    expect(http).toBeInstanceOf(HttpTransport);
-    expect(http.kind).toBe('http');
-    await http.close();
+  it('builds the HTTP transports for an HttpConfig and a MockTransport recording into a MockConfig', async () => {
+    const worker = createTransport(new HttpConfig({ serverUri: 'http://127.0.0.1:1' }, {}));
+    expect(worker).toBeInstanceOf(WorkerHttpTransport);
+    const main = createTransport(new HttpConfig({ serverUri: 'http://127.0.0.1:1', thread: 'main' }, {}));
+    expect(main).toBeInstanceOf(HttpTransport);
+    expect([worker.kind, main.kind]).toEqual(['http', 'http']);
+    await Promise.all([worker.close(), main.close()]);
 
     const config = new MockConfig();
     const mock = createTransport(config);

@@ -14,14 +14,14 @@ describe('HttpConfig', () => {
       authToken: '',
       timeoutMs: 30_000,
       connections: 8,
-      thread: 'main',
+      thread: 'worker',
     });
   });
 
-  it("takes thread: 'worker', keeps it through with() and toJSON(), and names the choices otherwise", () => {
-    const config = new HttpConfig({ thread: 'worker' }, {});
-    expect(config.with({ timeoutMs: 5 }).thread).toBe('worker');
-    expect(config.toJSON()).toMatchObject({ thread: 'worker' });
+  it("takes thread: 'main', keeps it through with() and toJSON(), and names the choices otherwise", () => {
+    const config = new HttpConfig({ thread: 'main' }, {});
+    expect(config.with({ timeoutMs: 5 }).thread).toBe('main');
+    expect(config.toJSON()).toMatchObject({ thread: 'main' });
     expect(() => new HttpConfig({ thread: 'fork' as 'worker' }, {})).toThrow(/thread.*'main' or 'worker'/);
   });
 

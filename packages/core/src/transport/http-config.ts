@@ -47,10 +47,12 @@ export const httpConfigOptionsSchema = z.object({
   connections: z.number().int('must be a whole number').positive('must be >= 1').default(8),
   /**
    * Where the queue's deliveries run: `'main'` (the app's event loop) or `'worker'` (a worker thread that owns the
-   * connections, so a busy server only hands each body over; see `WorkerHttpTransport`). Default `'main'`.
-   * `ScouterClient` calls always run on the calling thread.
+   * connections, so a busy server only hands each body over; see `WorkerHttpTransport`). Default `'worker'`: HTTP
+   * on a busy app's event loop cost it measurable throughput even at one POST per second (bench/README.md); a
+   * worker that cannot start falls back to `'main'` with a warning. `ScouterClient` calls always run on the
+   * calling thread.
    */
-  thread: z.enum(['main', 'worker'], { message: "must be 'main' or 'worker'" }).default('main'),
+  thread: z.enum(['main', 'worker'], { message: "must be 'main' or 'worker'" }).default('worker'),
 });
 
 /** Options of `new HttpConfig(...)`; every field is optional. */
@@ -80,7 +82,7 @@ export class HttpConfig {
   readonly timeoutMs: number;
   /** Maximum keep-alive connections; default 8. */
   readonly connections: number;
-  /** Thread the queue's deliveries run on, `'main'` or `'worker'`; default `'main'`. */
+  /** Thread the queue's deliveries run on, `'worker'` (default) or `'main'`. */
   readonly thread: 'main' | 'worker';
   readonly #password: string;
 

@@ -55,14 +55,17 @@ async function closedPort(): Promise<number> {
 }
 
 describe('WorkerHttpTransport', () => {
-  it('is what createTransport builds for HttpConfig({ thread: "worker" }); the default stays on the main thread', () => {
-    expect(createTransport(new HttpConfig({ thread: 'worker' }, {}))).toBeInstanceOf(WorkerHttpTransport);
-    expect(createTransport(new HttpConfig({}, {}))).toBeInstanceOf(HttpTransport);
+  it("is what createTransport builds for an HttpConfig by default; thread: 'main' keeps deliveries in-thread", async () => {
+    const worker = createTransport(new HttpConfig({}, {}));
+    expect(worker).toBeInstanceOf(WorkerHttpTransport);
+    expect(createTransport(new HttpConfig({ thread: 'main' }, {}))).toBeInstanceOf(HttpTransport);
+    await worker.close();
   });
 
-  it('posts the exact bodies from a worker thread, logging in there once, and stops the worker on close()', async () => {
+  it('posts the exact bodies from a worker thread started with it, logging in there once, and stops it on close()', async () => {
     const { sink, transport } = await start();
-    expect(transport.running).toBe(false);
+    expect(transport.running).toBe(true);
+    expect(await transport.whenReady()).toBe(true);
     await transport.publish(body(0.25));
     await Promise.all([transport.publish(body(0.5)), transport.publish(body(0.75))]);
     expect(transport.running).toBe(true);
@@ -77,6 +80,7 @@ describe('WorkerHttpTransport', () => {
 
   it('rejects with the same error class and retry fields the in-thread transport gives', async () => {
     const { sink, transport } = await start();
+    expect(await transport.whenReady()).toBe(true);
     sink.messageStatus = 503;
     const unavailable = await transport.publish(body(1)).catch((err: unknown) => err);
     expect(unavailable).toBeInstanceOf(ScouterHttpError);
@@ -87,6 +91,7 @@ describe('WorkerHttpTransport', () => {
 
     const refused = new WorkerHttpTransport({ serverUri: `http://127.0.0.1:${await closedPort()}` });
     transports.push(refused);
+    expect(await refused.whenReady()).toBe(true);
     const err = await refused.publish(body(1)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScouterNetworkError);
     expect(err).toMatchObject({ retryable: true, code: 'ERR_NETWORK' });
@@ -123,12 +128,26 @@ describe('WorkerHttpTransport', () => {
     const transport = new WorkerHttpTransport({ serverUri: 'http://127.0.0.1:9' }, { script: dying });
     transports.push(transport);
     for (let attempt = 0; attempt < 2; attempt++) {
+      expect(await transport.whenReady()).toBe(true);
       const err = await transport.publish(body(1)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ScouterNetworkError);
       expect(err).toMatchObject({ retryable: true, code: 'ERR_NETWORK' });
       expect((err as Error).message).toContain('exit code 3');
       expect(transport.running).toBe(false);
     }
+  });
+
+  it('sends what is published while the worker is still starting from the main thread, the rest from the worker', async () => {
+    const { sink, transport } = await start();
+    // At once: the worker has not loaded its modules yet, so this body is posted in-thread (its own login).
+    await transport.publish(body(0.25));
+    expect(sink.hits.get('/scouter/auth/login')).toBe(1);
+    expect(await transport.whenReady()).toBe(true);
+    await transport.publish(body(0.5));
+    await transport.publish(body(0.75));
+    // The worker's session logged in once more, for both of its bodies.
+    expect(sink.hits.get('/scouter/auth/login')).toBe(2);
+    expect(sink.records.map((r) => r.value)).toEqual([0.25, 0.5, 0.75]);
   });
 
   it('delivers from the main thread, with one warning, when the worker cannot start (e.g. a bundle without its entry)', async () => {
@@ -143,8 +162,9 @@ describe('WorkerHttpTransport', () => {
     const onWarning = (warning: Error) => void warnings.push(warning);
     process.on('warning', onWarning);
     try {
-      await Promise.all([transport.publish(body(0.25)), transport.publish(body(0.5))]);
-      await transport.publish(body(0.75));
+      const early = transport.publish(body(0.25));
+      expect(await transport.whenReady()).toBe(false);
+      await Promise.all([early, transport.publish(body(0.5)), transport.publish(body(0.75))]);
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off('warning', onWarning);

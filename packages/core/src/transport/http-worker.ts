@@ -32,14 +32,15 @@ function workerScript(): URL {
 }
 
 /**
- * `HttpConfig({ thread: 'worker' })`: the same deliveries as `HttpTransport` (`POST /scouter/message`, login, token
- * rotation, error classification: one `HttpSession`), made from a worker thread that owns the connections. The app's
- * event loop only hands each body over (`postMessage`), which in `bench/adapters.ts` removed the throughput the
- * in-thread delivery cost a busy server. The worker starts on the first publish, is referenced only while a body is
- * in flight (it never keeps an idle process alive) and is started again if it dies; a body in flight then fails as a
- * retryable network error, so the queue sends it again. A worker that cannot start at all (e.g. a bundler left out
- * `http-worker-entry.js`) makes it deliver from the main thread instead, with one process warning
- * (`SCOUTER_WORKER_UNAVAILABLE`): the bodies it held are sent from there, nothing is lost.
+ * `HttpConfig`'s default (`thread: 'worker'`): the same deliveries as `HttpTransport` (`POST /scouter/message`,
+ * login, token rotation, error classification: one `HttpSession`), made from a worker thread that owns the
+ * connections. The app's event loop only hands each body over (`postMessage`), which in `bench/adapters.ts` removed
+ * the throughput the in-thread delivery cost a busy server. The worker starts with the transport, is referenced only
+ * while a body is in flight (it never keeps an idle process alive) and is started again if it dies; a body in flight
+ * then fails as a retryable network error, so the queue sends it again. Bodies published while the worker is still
+ * starting (~0.2 s) are sent from the main thread, so a flush right after start-up (a SIGTERM) never waits for it.
+ * A worker that cannot start at all (e.g. a bundler left out `http-worker-entry.js`) makes every delivery run on the
+ * main thread, with one process warning (`SCOUTER_WORKER_UNAVAILABLE`).
  */
 export class WorkerHttpTransport implements Transport {
   /** Always `'http'`: the wire is the same as `HttpTransport`'s. */
@@ -47,12 +48,16 @@ export class WorkerHttpTransport implements Transport {
   /** The configuration the worker's session is built from. */
   readonly config: HttpConfig;
   readonly #script: URL | undefined;
-  readonly #pending = new Map<number, { body: string; resolve: () => void; reject: (err: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   #worker: Worker | undefined;
   /** True once the current worker said it is ready. */
   #workerReady = false;
-  /** The in-thread transport used after a worker could not start. */
-  #fallback: HttpTransport | undefined;
+  /** True once a worker died before it was ready: no more workers, every body goes in-thread. */
+  #workerFailed = false;
+  /** Waiters of `whenReady()`. */
+  #readyWaiters: Array<(ready: boolean) => void> = [];
+  /** The in-thread transport for bodies the worker cannot take (starting, or failed); created on first need. */
+  #local: HttpTransport | undefined;
   #nextId = 0;
   #closed = false;
 
@@ -60,16 +65,28 @@ export class WorkerHttpTransport implements Transport {
   constructor(config: HttpConfig | HttpConfigOptions = {}, options: { script?: URL } = {}) {
     this.config = config instanceof HttpConfig ? config : new HttpConfig(config);
     this.#script = options.script;
+    this.#start();
   }
 
-  /** True while the worker thread runs (started by the first publish, stopped by `close()`). */
+  /** True while the worker thread runs (from construction, or the next publish after it died, until `close()`). */
   get running(): boolean {
     return this.#worker !== undefined;
   }
 
   /** Where deliveries run: `'worker'`, or `'main'` after a worker could not start. */
   get thread(): 'worker' | 'main' {
-    return this.#fallback === undefined ? 'worker' : 'main';
+    return this.#workerFailed ? 'main' : 'worker';
+  }
+
+  /**
+   * Resolves true once the worker takes bodies (starting one if it died), false if it could not start or the
+   * transport was closed first.
+   */
+  whenReady(): Promise<boolean> {
+    if (this.#workerReady) return Promise.resolve(true);
+    if (this.#workerFailed || this.#closed) return Promise.resolve(false);
+    this.#start();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
   /** Hands one `{"records":[…]}` body to the worker; settles with the worker's outcome of the POST. */
@@ -81,11 +98,14 @@ export class WorkerHttpTransport implements Transport {
         }),
       );
     }
-    if (this.#fallback !== undefined) return this.#fallback.publish(body);
-    const worker = this.#start();
+    const worker = this.#workerFailed ? undefined : this.#start();
+    if (worker === undefined || !this.#workerReady) {
+      this.#local ??= new HttpTransport(this.config);
+      return this.#local.publish(body);
+    }
     const id = ++this.#nextId;
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { body, resolve, reject });
+      this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) worker.ref();
       worker.postMessage({ type: 'publish', id, body } satisfies WorkerRequest);
     });
@@ -95,15 +115,18 @@ export class WorkerHttpTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#fallback?.close();
+    this.#resolveReady(false);
+    const local = this.#local?.close();
     const worker = this.#worker;
-    if (worker === undefined) return;
-    worker.ref();
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.postMessage({ type: 'close' } satisfies WorkerRequest);
-    const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    if (worker !== undefined) {
+      worker.ref();
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+      const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await local;
   }
 
   #start(): Worker {
@@ -116,13 +139,21 @@ export class WorkerHttpTransport implements Transport {
     worker.unref();
     this.#workerReady = false;
     worker.on('message', (reply: WorkerReply | WorkerReady) => {
-      if ('ready' in reply) this.#workerReady = true;
-      else this.#settle(worker, reply);
+      if ('ready' in reply) {
+        this.#workerReady = true;
+        this.#resolveReady(true);
+      } else this.#settle(worker, reply);
     });
     worker.on('error', (err) => this.#lost(worker, err));
     worker.on('exit', (code) => this.#lost(worker, new Error(`exit code ${code}`)));
     this.#worker = worker;
     return worker;
+  }
+
+  #resolveReady(ready: boolean): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const resolve of waiters) resolve(ready);
   }
 
   #settle(worker: Worker, reply: WorkerReply): void {
@@ -135,24 +166,25 @@ export class WorkerHttpTransport implements Transport {
   }
 
   /**
-   * The worker died or exited. If it had started, fail what it had in flight (retryable) and start a new one on the
-   * next publish; if it never could, deliver from the main thread from now on, beginning with what it held.
+   * The worker died or exited: fail what it had in flight (retryable; only a ready worker is given bodies) and
+   * start a new one on the next publish, unless it died before it was ready: then it never will be, and every
+   * delivery runs on the main thread from now on.
    */
   #lost(worker: Worker, cause: unknown): void {
     if (this.#worker !== worker) return;
     this.#worker = undefined;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
     if (!this.#workerReady && !this.#closed) {
-      const fallback = (this.#fallback = new HttpTransport(this.config));
+      this.#workerFailed = true;
+      this.#resolveReady(false);
       process.emitWarning(
         `scouter-ts: the HTTP delivery worker could not start (${String(cause)}); delivering from the main thread. ` +
           "Ship @scouter-ts/core's dist/http-worker-entry.js next to its index.js, or pass HttpConfig({ thread: 'main' }).",
         { code: 'SCOUTER_WORKER_UNAVAILABLE' },
       );
-      for (const waiter of pending) fallback.publish(waiter.body).then(waiter.resolve, waiter.reject);
-      return;
     }
+    this.#workerReady = false;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
     for (const waiter of pending) {
       waiter.reject(
         new ScouterNetworkError(`the HTTP delivery worker stopped before answering (${String(cause)})`, {
