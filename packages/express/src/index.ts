@@ -36,8 +36,9 @@ export interface ScouterMiddleware extends RequestHandler {
 
 /**
  * Express middleware that captures custom metric values per request and hands them to a `ScouterQueue`: when the
- * response finishes if a profile declares automatic metrics (`latency_ms`, `error`), else as they are inserted. `app.use(scouter({ profiles: { model: 'profile.json' } }))`, then in a handler
- * `req.scouter.insert({ mae: 0.12 })`, or `record({ mae: 0.12 })` anywhere in the request's call tree.
+ * response finishes if a profile declares automatic metrics (`latency_ms`, `error`), else as they are inserted.
+ * `app.use(scouter({ profiles: { model: 'profile.json' } }))`, then in a handler `req.scouter.insert({ mae: 0.12 })`,
+ * or `record({ mae: 0.12 })` anywhere in the request's call tree.
  * Throws `InvalidOptionsError` for bad options; never throws into requests.
  */
 export function scouter(options: ScouterExpressOptions | ScouterQueue): ScouterMiddleware {
