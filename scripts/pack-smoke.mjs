@@ -57,10 +57,13 @@ try {
     });
     await new Promise((r) => sink.listen(0, '127.0.0.1', r));
     const transport = core.createTransport(new core.HttpConfig({ serverUri: 'http://127.0.0.1:' + sink.address().port, thread: 'worker' }));
+    // Ready first: bodies published while the worker starts go out in-thread and would prove nothing here.
+    const ready = await transport.whenReady();
     await transport.publish('{"records":[]}');
     await transport.close();
     sink.close();
-    if (!(transport instanceof core.WorkerHttpTransport) || received.length !== 1) throw new Error('worker delivery failed');
+    if (!(transport instanceof core.WorkerHttpTransport) || !ready || transport.thread !== 'worker' || received.length !== 1)
+      throw new Error('worker delivery failed (ready=' + ready + ', thread=' + transport.thread + ')');
     console.log('pack smoke: imported', Object.keys(core).length, 'core exports;', typeof express, typeof fastify);
   `;
   execFileSync('node', ['--input-type=module', '-e', check], { cwd: work, stdio: 'inherit' });

@@ -19,8 +19,8 @@ export function isTransport(value: unknown): value is Transport {
 }
 
 /**
- * Builds the transport a config describes: `HttpConfig` -> `HttpTransport` (`thread: 'worker'`:
- * `WorkerHttpTransport`), `MockConfig` -> `MockTransport`.
+ * Builds the transport a config describes: `HttpConfig` -> `WorkerHttpTransport` (the default `thread: 'worker'`)
+ * or `HttpTransport` (`thread: 'main'`), `MockConfig` -> `MockTransport`.
  */
 export function createTransport(config: TransportConfig): Transport {
   if (config instanceof HttpConfig) {
