@@ -14,15 +14,18 @@
 // `work-<µs>` adds that much computation per request: a calibration of what the method can resolve. `control` is a
 // second, identical bare server: its ratio shows the bias and noise of the method on this machine. `hook` is the floor of the adapters' design: an empty Fastify onResponse hook / an Express middleware
 // listening for the response's `close`, which is what "hand the values over when the response finishes" costs.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { AlertThreshold, CustomDriftProfile, CustomMetric, CustomMetricDriftConfig } from '@scouter-ts/core';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
+import {
+  hasTaskset,
+  requestBody,
+  saveBenchProfile,
+  startServer,
+  type Server,
+  type Stats,
+} from './adapter-servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +38,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string', default: 'scouter,prom,otel,control' },
     pairing: { type: 'string', default: 'sequential' },
     prewarm: { type: 'string', default: '0.5' },
+    generations: { type: 'string', default: '1' },
   },
 });
 const quick = args.quick ?? false;
@@ -47,22 +51,16 @@ const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) 
 >;
 const variants = (args.variants ?? '').split(',').filter(Boolean);
 const prewarm = Number(args.prewarm);
+const generations = Number(args.generations);
+if (!Number.isInteger(generations) || generations < 1)
+  throw new Error(`--generations must be a whole number >= 1, not "${String(args.generations)}"`);
 if (args.pairing !== 'sequential' && args.pairing !== 'concurrent')
   throw new Error(`--pairing must be sequential or concurrent, not "${String(args.pairing)}"`);
 const pairing: 'sequential' | 'concurrent' = args.pairing;
 if (!(prewarm >= 0))
   throw new Error(`--prewarm must be a number of seconds >= 0, not "${String(args.prewarm)}"`);
-const serverScript = fileURLToPath(new URL('./servers/adapter-app.ts', import.meta.url));
-const serverTsconfig = fileURLToPath(new URL('./servers/tsconfig.json', import.meta.url));
-const body = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
-const hasTaskset = spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
 type Sink = Awaited<ReturnType<typeof startLoopbackSink>>;
-interface Stats {
-  cpuMicros: number;
-  served: number;
-  rss: number;
-}
 interface Block {
   variant: string;
   rps: number;
@@ -71,60 +69,6 @@ interface Block {
   p99: number;
   errors: number;
 }
-interface Server {
-  variant: string;
-  child: ChildProcess;
-  port: number;
-  ask<T>(type: string, reply: string): Promise<T>;
-}
-
-async function startServer(
-  framework: string,
-  variant: string,
-  sinkUrl: string,
-  profile: string,
-): Promise<Server> {
-  const command = hasTaskset ? 'taskset' : process.execPath;
-  // BENCH_CPU_PROF_DIR=/some/dir writes one V8 CPU profile per server (<dir>/<framework>-<variant>/), for diagnosis.
-  const profDir = process.env.BENCH_CPU_PROF_DIR;
-  const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, `${framework}-${variant}`)] : [];
-  const argv = [
-    ...(hasTaskset ? ['-c', '0', process.execPath] : []),
-    ...prof,
-    '--expose-gc',
-    '--import',
-    'tsx',
-    serverScript,
-  ];
-  const child = spawn(command, argv, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      BENCH_FRAMEWORK: framework,
-      BENCH_VARIANT: variant,
-      BENCH_SINK_URL: sinkUrl,
-      BENCH_PROFILE: profile,
-      // Our packages from their built dist/, as an application loads them: the root tsconfig's `paths` would
-      // have tsx compile src/ (with esbuild's keepNames helpers on every closure).
-      TSX_TSCONFIG_PATH: serverTsconfig,
-    },
-  });
-  const ask = <T>(type: string, reply: string): Promise<T> =>
-    new Promise((resolve) => {
-      const onMessage = (message: { type: string }) => {
-        if (message.type !== reply) return;
-        child.off('message', onMessage);
-        resolve(message as T);
-      };
-      child.on('message', onMessage);
-      child.send({ type });
-    });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { type: string; port: number }) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`${framework}/${variant} server exited (${code})`)));
-  });
-  return { variant, child, port, ask };
-}
 
 async function load(server: Server, seconds: number): Promise<Block> {
   const before = await server.ask<Stats>('gc-stats', 'stats');
@@ -132,7 +76,7 @@ async function load(server: Server, seconds: number): Promise<Block> {
     url: `http://127.0.0.1:${server.port}/predict`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body,
+    body: requestBody,
     connections,
     duration: seconds,
   });
@@ -178,21 +122,36 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
+const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
+/** `0.981 (+0.4), 1.003 (−0.2), …`: the median ratio and CPU Δ of each generation's pairs. */
+const byGeneration = (list: Pair[]) =>
+  Array.from({ length: generations }, (_, g) => list.filter((p) => p.generation === g))
+    .map(
+      (pairs) => `${fmt(median(pairs.map((p) => p.ratio)), 3)} (${signed(median(pairs.map((p) => p.dCpu)))})`,
+    )
+    .join(', ');
 
-async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
-  const profile = new CustomDriftProfile(
-    new CustomMetricDriftConfig({
-      space: 'bench',
-      name: `${framework}-model`,
-      version: '1.0.0',
-      sampleSize: 25,
-    }),
-    ['mae', 'confidence'].map(
-      (name) => new CustomMetric({ name, value: 0.5, alertThreshold: AlertThreshold.Above }),
-    ),
-  );
-  const profileDir = mkdtempSync(join(tmpdir(), 'scouter-bench-'));
-  const profilePath = profile.save(join(profileDir, 'profile.json'));
+interface Pair {
+  ratio: number;
+  dCpu: number;
+  block: Block;
+  generation: number;
+}
+
+/**
+ * One generation: fresh server processes (and sinks) for bare and every variant, warmed up, then `rounds` rounds of
+ * paired blocks. Results are added to `paired`, `bareBlocks`, `rss` and `delivery` (the last generation's RSS and
+ * delivery are the ones printed).
+ */
+async function runGeneration(
+  framework: 'express' | 'fastify',
+  profilePath: string,
+  generation: number,
+  paired: Map<string, Pair[]>,
+  bareBlocks: Block[],
+  rss: Map<string, number>,
+  delivery: Map<string, string>,
+): Promise<void> {
   const sinks = await Promise.all(['bare', ...variants].map(() => startLoopbackSink({ keepRecords: false })));
   const servers = await Promise.all(
     ['bare', ...variants].map((variant, i) =>
@@ -203,8 +162,6 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   const bare = byVariant.get('bare') as Server;
   for (const server of servers) await load(server, warmup);
 
-  const paired = new Map<string, Array<{ ratio: number; dCpu: number; block: Block }>>();
-  const bareBlocks: Block[] = [];
   for (let round = 0; round < rounds; round++) {
     const order = variants.map((_, i) => variants[(i + round) % variants.length] as string);
     if (pairing === 'concurrent') {
@@ -217,10 +174,12 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
         );
         bareBlocks.push(base);
         const list = paired.get(variant) ?? [];
-        list.push({ ratio: block.rps / base.rps, dCpu: block.cpuPerReq - base.cpuPerReq, block });
+        list.push({ ratio: block.rps / base.rps, dCpu: block.cpuPerReq - base.cpuPerReq, block, generation });
         paired.set(variant, list);
       }
-      process.stderr.write(`  ${framework}: round ${round + 1}/${rounds} done\n`);
+      process.stderr.write(
+        `  ${framework}: generation ${generation + 1}/${generations}, round ${round + 1}/${rounds} done\n`,
+      );
       continue;
     }
     let left = await load(bare, duration);
@@ -237,16 +196,17 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
         ratio: block.rps / ((left.rps + right.rps) / 2),
         dCpu: block.cpuPerReq - (left.cpuPerReq + right.cpuPerReq) / 2,
         block,
+        generation,
       });
       paired.set(variant, list);
       left = right;
     }
-    process.stderr.write(`  ${framework}: round ${round + 1}/${rounds} done\n`);
+    process.stderr.write(
+      `  ${framework}: generation ${generation + 1}/${generations}, round ${round + 1}/${rounds} done\n`,
+    );
   }
 
-  const rss = new Map<string, number>();
   for (const server of servers) rss.set(server.variant, (await server.ask<Stats>('stats', 'stats')).rss);
-  const delivery = new Map<string, string>();
   for (const [i, server] of servers.entries()) {
     const sink = sinks[i] as Sink;
     const finished = await server.ask<{
@@ -267,6 +227,16 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   }
   for (const server of servers) server.child.send({ type: 'exit' });
   await Promise.all(sinks.map((sink) => sink.close()));
+}
+
+async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
+  const { profileDir, profilePath } = saveBenchProfile(framework);
+  const paired = new Map<string, Pair[]>();
+  const bareBlocks: Block[] = [];
+  const rss = new Map<string, number>();
+  const delivery = new Map<string, string>();
+  for (let generation = 0; generation < generations; generation++)
+    await runGeneration(framework, profilePath, generation, paired, bareBlocks, rss, delivery);
   rmSync(profileDir, { recursive: true, force: true });
 
   const bareCpu = median(bareBlocks.map((b) => b.cpuPerReq));
@@ -275,15 +245,18 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
       ? `concurrent pairs: bare and variant loaded at once, sharing CPU 0; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
       : 'sequential pairs: bare | variant | bare';
   console.log(
-    `\n### ${framework} (${rounds} rounds × ${duration} s blocks, ${connections} connections, ${method})\n`,
+    `\n### ${framework} (${generations > 1 ? `${generations} generations of fresh processes × ` : ''}${rounds} rounds × ${duration} s blocks, ${connections} connections, ${method})\n`,
   );
   loaderBusy.length = 0;
+  // With several generations: each one's median ratio (and CPU Δ), which shows how much a process's lottery
+  // (JIT, heap and code layout) moves the result, next to the pooled median of all pairs.
+  const perGeneration = generations > 1;
   console.log(
-    '| variant | paired req/s ratio, median (min–max) | CPU µs/req (Δ vs bare) | p50 ms | p99 ms | RSS MB | delivery |',
+    `| variant | paired req/s ratio, median (min–max) |${perGeneration ? ' per generation: ratio (CPU Δ) |' : ''} CPU µs/req (Δ vs bare) | p50 ms | p99 ms | RSS MB | delivery |`,
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(`|---|---|${perGeneration ? '---|' : ''}---|---|---|---|---|`);
   console.log(
-    `| bare | 1 | ${fmt(bareCpu, 1)} | ${median(bareBlocks.map((b) => b.p50))} | ${median(bareBlocks.map((b) => b.p99))} | ${fmt((rss.get('bare') ?? 0) / 2 ** 20, 0)} | |`,
+    `| bare | 1 |${perGeneration ? ' |' : ''} ${fmt(bareCpu, 1)} | ${median(bareBlocks.map((b) => b.p50))} | ${median(bareBlocks.map((b) => b.p99))} | ${fmt((rss.get('bare') ?? 0) / 2 ** 20, 0)} | |`,
   );
   for (const variant of variants) {
     const list = paired.get(variant) ?? [];
@@ -291,7 +264,8 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
     const errors = list.reduce((a, p) => a + p.block.errors, 0);
     console.log(
       `| ${variant} | ${fmt(median(ratios), 3)} (${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}) | ` +
-        `${fmt(median(list.map((p) => p.block.cpuPerReq)), 1)} (${median(list.map((p) => p.dCpu)) >= 0 ? '+' : ''}${fmt(median(list.map((p) => p.dCpu)), 1)}) | ` +
+        (perGeneration ? `${byGeneration(list)} | ` : '') +
+        `${fmt(median(list.map((p) => p.block.cpuPerReq)), 1)} (${signed(median(list.map((p) => p.dCpu)))}) | ` +
         `${median(list.map((p) => p.block.p50))} | ${median(list.map((p) => p.block.p99))} | ` +
         `${fmt((rss.get(variant) ?? 0) / 2 ** 20, 0)} | ${delivery.get(variant) ?? ''}${errors > 0 ? ` ${errors} errors` : ''} |`,
     );
