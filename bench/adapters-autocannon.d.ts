@@ -1,4 +1,4 @@
-// Minimal types for the part of autocannon's programmatic API the adapter benchmark uses (it ships no types).
+// Minimal types for the part of autocannon's programmatic API the adapter benchmarks use (it ships no types).
 declare module 'autocannon' {
   interface AutocannonOptions {
     url: string;
@@ -7,6 +7,8 @@ declare module 'autocannon' {
     body?: string;
     connections?: number;
     duration?: number;
+    /** Stop after this many requests instead of after `duration`. */
+    amount?: number;
   }
   interface Histogram {
     average: number;

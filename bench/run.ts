@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 const benches: Record<string, string> = {
   insert: 'ScouterQueue.insert() cost per call next to an empty call',
   adapters: 'Express/Fastify req/s and CPU per request with our plugin vs bare and reference libraries',
+  alloc: 'Express/Fastify bytes allocated per request with our plugin vs bare (steady, unlike req/s)',
   'server-ingest': 'POST /scouter/message ingest vs a raw batched insert (SQLite, PostgreSQL)',
   'server-drift-query': 'GET /scouter/drift/custom latency over 1M stored values',
   'server-startup': 'scouter-server start-up time vs a bare node start',

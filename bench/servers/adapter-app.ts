@@ -1,8 +1,12 @@
 // One benchmark server process: a small inference endpoint (POST /predict) on Express or Fastify, bare or with one
-// monitoring variant (`control` and any unknown name run bare; `work-<µs>` adds that much computation per request). Started by bench/adapters.ts, pinned to a CPU, controlled over IPC (stats, finish).
+// monitoring variant (`control` and any unknown name run bare; `work-<µs>` adds that much computation per request;
+// `register-empty`, `decorate`, `getter`, `getter-insert` are bisection steps of what our Fastify plugin adds). Started by
+// bench/adapters.ts and bench/alloc.ts, pinned to a CPU, controlled over IPC (stats, heap, finish).
 // Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
 // require hooks can patch them (as an application preloading an OTel SDK would).
 import { createRequire } from 'node:module';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpConfig, MockConfig } from '@scouter-ts/core';
@@ -153,6 +157,26 @@ async function startFastify(
       await app.close();
       return { queue: queue.stats() };
     };
+  } else if (variant === 'register-empty') {
+    // Bisection: an empty plugin. Any register() (or `await app.after()`) before the routes makes Fastify 5 allocate
+    // ~380 more bytes per request (bench/alloc.ts): the floor of every `fastify.register(plugin)`.
+    const plugin = Object.assign(async () => undefined, { [Symbol.for('skip-override')]: true });
+    await app.register(plugin);
+  } else if (variant === 'decorate') {
+    // Bisection: a request decoration with a value (Fastify then builds requests with the decorated constructor).
+    app.decorateRequest('scouterProbe', null);
+  } else if (variant === 'getter') {
+    // Bisection: a request getter that returns nothing, so the handler skips its insert.
+    app.decorateRequest('scouter', { getter: () => undefined });
+  } else if (variant === 'getter-insert') {
+    // Bisection: a request getter whose insert only keeps the values: what the handler's own metrics object costs.
+    const keeper = {
+      last: undefined as unknown,
+      insert(metrics: Record<string, number>) {
+        keeper.last = metrics;
+      },
+    };
+    app.decorateRequest('scouter', { getter: () => keeper });
   } else if (variant === 'hook') {
     // The floor of the issue's design: an onResponse hook that does nothing.
     app.addHook('onResponse', (_request: unknown, _reply: unknown, done: () => void) => done());
@@ -175,8 +199,28 @@ async function startFastify(
 const fastifyOtel = variant === 'otel' ? (setupOtel() as { plugin(): unknown } | undefined) : undefined;
 const { port, finish } = framework === 'express' ? await startExpress() : await startFastify(fastifyOtel);
 
+// bench/alloc.ts: bytes allocated per request, read from the young generation's use between two points with no
+// scavenge in between (it starts the server with a young generation large enough for its window).
+const newSpaceUsed = () =>
+  v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? 0;
+let scavenges = 0;
+if (process.env.BENCH_ALLOC === '1') {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      if (
+        ((entry as { detail?: { kind?: number } }).detail?.kind ?? 0) ===
+        perfConstants.NODE_PERFORMANCE_GC_MINOR
+      )
+        scavenges++;
+  }).observe({ entryTypes: ['gc'] });
+}
+
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'stats' || message.type === 'gc-stats') {
+  if (message.type === 'heap' || message.type === 'gc-heap') {
+    // gc-heap: a full collection first, which also empties the young generation.
+    if (message.type === 'gc-heap') (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ type: 'heap', newSpaceUsed: newSpaceUsed(), served, scavenges });
+  } else if (message.type === 'stats' || message.type === 'gc-stats') {
     // Before a block: a full collection, so no block inherits a heap that is due for a major GC from the last one.
     if (message.type === 'gc-stats') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
