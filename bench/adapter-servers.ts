@@ -6,12 +6,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { AlertThreshold, CustomDriftProfile, CustomMetric, CustomMetricDriftConfig } from '@scouter-ts/core';
 
 const serverScript = fileURLToPath(new URL('./servers/adapter-app.ts', import.meta.url));
 const serverTsconfig = fileURLToPath(new URL('./servers/tsconfig.json', import.meta.url));
 /** `POST /predict` body: 10 features. */
-export const requestBody = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
+const requestBody = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
 /** True when this process could be pinned to CPU 1 (the load generator's); servers then go to CPU 0. */
 export const hasTaskset =
   spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
@@ -99,4 +100,20 @@ export async function startServer(
     child.once('exit', (code) => reject(new Error(`${framework}/${variant} server exited (${code})`)));
   });
   return { variant, child, port, ask };
+}
+
+/** Loads `POST /predict` on `server` with autocannon for `duration` seconds or until `amount` requests. */
+export function predictLoad(
+  server: Server,
+  connections: number,
+  until: { duration: number } | { amount: number },
+): ReturnType<typeof autocannon> {
+  return autocannon({
+    url: `http://127.0.0.1:${server.port}/predict`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: requestBody,
+    connections,
+    ...until,
+  });
 }

@@ -16,11 +16,10 @@
 // listening for the response's `close`, which is what "hand the values over when the response finishes" costs.
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
 import {
   hasTaskset,
-  requestBody,
+  predictLoad,
   saveBenchProfile,
   startServer,
   type Server,
@@ -72,14 +71,7 @@ interface Block {
 
 async function load(server: Server, seconds: number): Promise<Block> {
   const before = await server.ask<Stats>('gc-stats', 'stats');
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}/predict`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: requestBody,
-    connections,
-    duration: seconds,
-  });
+  const result = await predictLoad(server, connections, { duration: seconds });
   const after = await server.ask<Stats>('stats', 'stats');
   const served = after.served - before.served;
   return {

@@ -10,9 +10,8 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
-import { requestBody, saveBenchProfile, startServer, type Server } from './adapter-servers.js';
+import { predictLoad, saveBenchProfile, startServer, type Server } from './adapter-servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,14 +57,7 @@ interface Heap {
 }
 
 async function drive(server: Server, amount: number): Promise<number> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}/predict`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: requestBody,
-    connections,
-    amount,
-  });
+  const result = await predictLoad(server, connections, { amount });
   return result.errors + result.non2xx;
 }
 
