@@ -20,6 +20,9 @@ export const hasTaskset =
 /** Counters a server reports over IPC (`stats`; `gc-stats` runs a full collection first). */
 export interface Stats {
   cpuMicros: number;
+  /** Main-thread GC pause time so far, ms: scavenges, and mark-compacts (the pre-block forced one excluded). */
+  gcMinorMs: number;
+  gcMajorMs: number;
   served: number;
   rss: number;
 }

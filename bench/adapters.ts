@@ -8,11 +8,11 @@
 // Before each measured block the variant server (concurrent: both) gets `--prewarm` seconds (default 0.5) of
 // unmeasured load: a server that sat idle since its last block started measurably slower than the always-busy bare one.
 // Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
-// [--framework express|fastify] [--pairing sequential|concurrent]
+// [--framework express|fastify] [--pairing sequential|concurrent] [--generations N] [--baseline bare|register-empty]
 // [--variants scouter,prom,otel,control,hook,scouter-als,scouter-main,scouter-null,scouter-mock,work-2]`
 // from the repository root.
 // `work-<µs>` adds that much computation per request: a calibration of what the method can resolve. `control` is a
-// second, identical bare server: its ratio shows the bias and noise of the method on this machine. `hook` is the floor of the adapters' design: an empty Fastify onResponse hook / an Express middleware
+// second, identical baseline server (bare unless `--baseline` says otherwise; `plain` is bare in any case): its ratio shows the bias and noise of the method on this machine. `hook` is the floor of the adapters' design: an empty Fastify onResponse hook / an Express middleware
 // listening for the response's `close`, which is what "hand the values over when the response finishes" costs.
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     pairing: { type: 'string', default: 'sequential' },
     prewarm: { type: 'string', default: '0.5' },
     generations: { type: 'string', default: '1' },
+    baseline: { type: 'string', default: 'bare' },
   },
 });
 const quick = args.quick ?? false;
@@ -50,6 +51,11 @@ const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) 
 >;
 const variants = (args.variants ?? '').split(',').filter(Boolean);
 const prewarm = Number(args.prewarm);
+/**
+ * What the baseline server (called `bare` in the code) and the `control` twin run: `bare` by default; e.g.
+ * `register-empty` to read Fastify variants against an app that registers a plugin, as real apps do.
+ */
+const baseline = args.baseline ?? 'bare';
 const generations = Number(args.generations);
 if (!Number.isInteger(generations) || generations < 1)
   throw new Error(`--generations must be a whole number >= 1, not "${String(args.generations)}"`);
@@ -64,6 +70,9 @@ interface Block {
   variant: string;
   rps: number;
   cpuPerReq: number;
+  /** Main-thread GC pauses per request, µs: scavenges and mark-compacts. */
+  minorGcPerReq: number;
+  majorGcPerReq: number;
   p50: number;
   p99: number;
   errors: number;
@@ -78,6 +87,8 @@ async function load(server: Server, seconds: number): Promise<Block> {
     variant: server.variant,
     rps: result.requests.average,
     cpuPerReq: (after.cpuMicros - before.cpuMicros) / Math.max(1, served),
+    minorGcPerReq: ((after.gcMinorMs - before.gcMinorMs) * 1000) / Math.max(1, served),
+    majorGcPerReq: ((after.gcMajorMs - before.gcMajorMs) * 1000) / Math.max(1, served),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
@@ -146,9 +157,12 @@ async function runGeneration(
 ): Promise<void> {
   const sinks = await Promise.all(['bare', ...variants].map(() => startLoopbackSink({ keepRecords: false })));
   const servers = await Promise.all(
-    ['bare', ...variants].map((variant, i) =>
-      startServer(framework, variant, (sinks[i] as Sink).url, profilePath),
-    ),
+    ['bare', ...variants].map(async (variant, i) => {
+      const runs = variant === 'bare' || variant === 'control' ? baseline : variant;
+      const server = await startServer(framework, runs, (sinks[i] as Sink).url, profilePath);
+      server.variant = variant;
+      return server;
+    }),
   );
   const byVariant = new Map(servers.map((s) => [s.variant, s]));
   const bare = byVariant.get('bare') as Server;
@@ -232,6 +246,7 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   rmSync(profileDir, { recursive: true, force: true });
 
   const bareCpu = median(bareBlocks.map((b) => b.cpuPerReq));
+  const baselineLabel = baseline === 'bare' ? 'bare' : `baseline: ${baseline}`;
   const method =
     pairing === 'concurrent'
       ? `concurrent pairs: bare and variant loaded at once, sharing CPU 0; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
@@ -244,11 +259,13 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   // (JIT, heap and code layout) moves the result, next to the pooled median of all pairs.
   const perGeneration = generations > 1;
   console.log(
-    `| variant | paired req/s ratio, median (min–max) |${perGeneration ? ' per generation: ratio (CPU Δ) |' : ''} CPU µs/req (Δ vs bare) | p50 ms | p99 ms | RSS MB | delivery |`,
+    `| variant | paired req/s ratio, median (min–max) |${perGeneration ? ' per generation: ratio (CPU Δ) |' : ''} CPU µs/req (Δ vs ${baselineLabel}) | GC µs/req: scavenge + mark-compact | p50 ms | p99 ms | RSS MB | delivery |`,
   );
-  console.log(`|---|---|${perGeneration ? '---|' : ''}---|---|---|---|---|`);
+  console.log(`|---|---|${perGeneration ? '---|' : ''}---|---|---|---|---|---|`);
+  const gc = (blocks: Block[]) =>
+    `${fmt(median(blocks.map((b) => b.minorGcPerReq)), 2)} + ${fmt(median(blocks.map((b) => b.majorGcPerReq)), 2)}`;
   console.log(
-    `| bare | 1 |${perGeneration ? ' |' : ''} ${fmt(bareCpu, 1)} | ${median(bareBlocks.map((b) => b.p50))} | ${median(bareBlocks.map((b) => b.p99))} | ${fmt((rss.get('bare') ?? 0) / 2 ** 20, 0)} | |`,
+    `| ${baselineLabel} | 1 |${perGeneration ? ' |' : ''} ${fmt(bareCpu, 1)} | ${gc(bareBlocks)} | ${median(bareBlocks.map((b) => b.p50))} | ${median(bareBlocks.map((b) => b.p99))} | ${fmt((rss.get('bare') ?? 0) / 2 ** 20, 0)} | |`,
   );
   for (const variant of variants) {
     const list = paired.get(variant) ?? [];
@@ -258,6 +275,7 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
       `| ${variant} | ${fmt(median(ratios), 3)} (${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}) | ` +
         (perGeneration ? `${byGeneration(list)} | ` : '') +
         `${fmt(median(list.map((p) => p.block.cpuPerReq)), 1)} (${signed(median(list.map((p) => p.dCpu)))}) | ` +
+        `${gc(list.map((p) => p.block))} | ` +
         `${median(list.map((p) => p.block.p50))} | ${median(list.map((p) => p.block.p99))} | ` +
         `${fmt((rss.get(variant) ?? 0) / 2 ** 20, 0)} | ${delivery.get(variant) ?? ''}${errors > 0 ? ` ${errors} errors` : ''} |`,
     );

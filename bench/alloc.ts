@@ -100,9 +100,7 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   try {
     for (const variant of ['bare', ...variantsOf(framework)]) {
       // One server at a time: the measurement does not depend on CPU speed, only on what the code allocates.
-      const server = await startServer(framework, variant, sink.url, profilePath, YOUNG_GENERATION, {
-        BENCH_ALLOC: '1',
-      });
+      const server = await startServer(framework, variant, sink.url, profilePath, YOUNG_GENERATION);
       try {
         const { perRequest, scavenged, errors } = await measure(server, requests);
         const bytes = median(perRequest);
