@@ -134,6 +134,12 @@ const byGeneration = (list: Pair[]) =>
     )
     .join(', ');
 
+/** Appends one generation's delivery check to a variant's cell. */
+function addDelivery(delivery: Map<string, string>, variant: string, check: string): void {
+  const before = delivery.get(variant);
+  delivery.set(variant, before === undefined ? check : `${before}; ${check}`);
+}
+
 interface Pair {
   ratio: number;
   dCpu: number;
@@ -143,8 +149,8 @@ interface Pair {
 
 /**
  * One generation: fresh server processes (and sinks) for bare and every variant, warmed up, then `rounds` rounds of
- * paired blocks. Results are added to `paired`, `bareBlocks`, `rss` and `delivery` (the last generation's RSS and
- * delivery are the ones printed).
+ * paired blocks. Results are added to `paired`, `bareBlocks`, `rss` (the last generation's is printed) and
+ * `delivery` (each generation's check, joined).
  */
 async function runGeneration(
   framework: 'express' | 'fastify',
@@ -220,13 +226,14 @@ async function runGeneration(
       queue?: { inserted: number; recordsSent: number; dropped: Record<string, number> };
     }>('finish', 'finished');
     if (finished.queue === undefined) {
-      delivery.set(server.variant, `${finished.served} served`);
+      addDelivery(delivery, server.variant, `${finished.served} served`);
       continue;
     }
     const q = finished.queue;
     await sink.waitForRecords(q.recordsSent, 10_000).catch(() => undefined);
     const dropped = Object.values(q.dropped).reduce((a, b) => a + b, 0);
-    delivery.set(
+    addDelivery(
+      delivery,
       server.variant,
       `${q.inserted}/${finished.served} inserted, ${server.variant === 'scouter-mock' ? 'in memory' : `${sink.count}/${q.recordsSent} records at sink`}, ${dropped} dropped`,
     );
