@@ -8,7 +8,7 @@
 // Before each measured block the variant server (concurrent: both) gets `--prewarm` seconds (default 0.5) of
 // unmeasured load: a server that sat idle since its last block started measurably slower than the always-busy bare one.
 // Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
-// [--framework express|fastify] [--pairing sequential|concurrent] [--generations N] [--baseline bare|register-empty]
+// [--framework express|fastify] [--pairing sequential|concurrent] [--generations N] [--baseline bare|emitter|register-empty]
 // [--variants scouter,prom,otel,control,hook,scouter-als,scouter-main,scouter-null,scouter-mock,work-2]`
 // from the repository root.
 // `work-<µs>` adds that much computation per request: a calibration of what the method can resolve. `control` is a
@@ -53,7 +53,7 @@ const variants = (args.variants ?? '').split(',').filter(Boolean);
 const prewarm = Number(args.prewarm);
 /**
  * What the baseline server (called `bare` in the code) and the `control` twin run: `bare` by default; e.g.
- * `register-empty` to read Fastify variants against an app that registers a plugin, as real apps do.
+ * `emitter` (events emitted at startup) or `register-empty` (a Fastify plugin registered): the state real apps are in.
  */
 const baseline = args.baseline ?? 'bare';
 const generations = Number(args.generations);

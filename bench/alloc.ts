@@ -38,12 +38,12 @@ const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) 
 >;
 /**
  * Default variants; `register-empty`, `decorate`, `getter` and `getter-insert` (bisection of what the plugin adds to a
- * request) exist for Fastify only.
+ * request) exist for Fastify only; `emitter` (a few events emitted at startup, as most apps do) for both.
  */
 const variantsOf = (framework: 'express' | 'fastify'): string[] =>
   (
     args.variants ??
-    `${framework === 'fastify' ? 'register-empty,decorate,getter,getter-insert,' : ''}hook,scouter-null,scouter,scouter-main,prom`
+    `emitter,${framework === 'fastify' ? 'register-empty,decorate,getter,getter-insert,' : ''}hook,scouter-null,scouter,scouter-main,prom`
   )
     .split(',')
     .filter(Boolean);

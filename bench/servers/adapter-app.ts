@@ -1,6 +1,7 @@
 // One benchmark server process: a small inference endpoint (POST /predict) on Express or Fastify, bare or with one
 // monitoring variant (`control` and any unknown name run bare; `work-<µs>` adds that much computation per request;
-// `register-empty`, `decorate`, `getter`, `getter-insert` are bisection steps of what our Fastify plugin adds). Started by
+// `emitter` emits a few events at startup, as most apps do; `register-empty`, `decorate`, `getter`, `getter-insert` are
+// bisection steps of what our Fastify plugin adds). Started by
 // bench/adapters.ts and bench/alloc.ts, pinned to a CPU, controlled over IPC (stats, heap, finish).
 // Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
 // require hooks can patch them (as an application preloading an OTel SDK would).
@@ -159,7 +160,7 @@ async function startFastify(
     };
   } else if (variant === 'register-empty') {
     // Bisection: an empty plugin. Any register() (or `await app.after()`) before the routes costs the plugin-free app
-    // an escape-analysis win in Fastify 5 (~380 bytes per request, bench/alloc.ts): the floor of every plugin.
+    // an escape-analysis win in node's http path (~380 bytes per request, bench/alloc.ts), as `emitter` does.
     const plugin = Object.assign(async () => undefined, { [Symbol.for('skip-override')]: true });
     await app.register(plugin);
   } else if (variant === 'decorate') {
@@ -196,6 +197,16 @@ async function startFastify(
   return { port: (app.server.address() as AddressInfo).port, finish };
 }
 
+if (variant === 'emitter') {
+  // Bisection: no monitoring, but a plain EventEmitter that emits a few events at startup (BENCH_EMITS, default 50),
+  // as a logger, database client or model loader would. With Fastify even 5 cost as much per request as an empty
+  // plugin (bench/README.md): node's EventEmitter code has then seen more than http objects, and V8 optimises node's
+  // http path less. Real apps are in this state before they add any monitoring.
+  const { EventEmitter } = require('node:events');
+  const emitter = new EventEmitter();
+  emitter.on('event', () => undefined);
+  for (let i = 0; i < Number(process.env.BENCH_EMITS ?? 50); i++) emitter.emit('event', i);
+}
 const fastifyOtel = variant === 'otel' ? (setupOtel() as { plugin(): unknown } | undefined) : undefined;
 const { port, finish } = framework === 'express' ? await startExpress() : await startFastify(fastifyOtel);
 
