@@ -120,3 +120,11 @@ export function predictLoad(
     ...until,
   });
 }
+
+/** The median of `xs`; NaN when it is empty. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}

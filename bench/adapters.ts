@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
 import {
   hasTaskset,
+  median,
   predictLoad,
   saveBenchProfile,
   startServer,
@@ -119,11 +120,6 @@ async function loadBoth(
   return [base, block];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
 /** `0.981 (+0.4), 1.003 (−0.2), …`: the median ratio and CPU Δ of each generation's pairs. */

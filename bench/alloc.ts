@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
-import { predictLoad, saveBenchProfile, startServer, type Server } from './adapter-servers.js';
+import { median, predictLoad, saveBenchProfile, startServer, type Server } from './adapter-servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -80,16 +80,6 @@ async function measure(
   }
   return { perRequest, scavenged, errors };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0
-    ? NaN
-    : s.length % 2
-      ? (s[m] as number)
-      : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   const { profileDir, profilePath } = saveBenchProfile(framework);
