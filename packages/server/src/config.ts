@@ -62,6 +62,11 @@ export const serverOptionsSchema = z.object({
   jobRetryDelayMs: z.number().int().positive().default(60_000),
   /** How often stored but undelivered alerts are dispatched again. Default 60000 ms. */
   dispatchSweepIntervalMs: z.number().int().positive().default(60_000),
+  /**
+   * The sweep retries an undelivered alert until it is this old, then leaves it stored (`GET /scouter/alerts` still
+   * lists it) but stops dispatching it, with one error log. Default 86400000 ms (24 h).
+   */
+  dispatchRetryWindowMs: z.number().int().positive().default(86_400_000),
   /** Slack API base URL (`SLACK_API_URL`); Console is used when it or the token is missing. Default none. */
   slackApiUrl: z.string().url().optional(),
   /** Slack bot token (`SLACK_APP_TOKEN`). Default none. */

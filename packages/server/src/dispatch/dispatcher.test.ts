@@ -13,6 +13,7 @@ import {
   testServer,
 } from '../testing/harness.js';
 import { join } from 'node:path';
+import { pino } from 'pino';
 
 const DESCRIPTION =
   'The mae metric value has increased beyond the threshold (initial value + 2)\nInitial Metric Value: 13\nCurrent Metric Value: 15.5\n';
@@ -184,6 +185,46 @@ describe('alert dispatch to Slack and OpsGenie receivers on loopback', () => {
     expect(receiver.requests).toHaveLength(3);
     expect(await undelivered(server)).toEqual([]);
     expect(await server.scouterServer.dispatcher.sweep()).toBe(0);
+  });
+
+  it('stops retrying an alert at the end of its retry window, logs that once, and keeps it stored', async () => {
+    receiver.respond = () => 500;
+    const errors: { msg: string; alertId?: number }[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line)) });
+    const server = await driftWith(
+      { Slack: { channel: 'c' } },
+      {
+        slackApiUrl: receiver.url,
+        slackAppToken: 't',
+        dispatchAttempts: 1,
+        dispatchSweepIntervalMs: 60_000,
+        dispatchRetryWindowMs: 600_000,
+        logger,
+      },
+    );
+    await server.scouterServer.scheduler.runDueJobs();
+    const [alert] = await undelivered(server);
+    expect(receiver.requests).toHaveLength(1);
+    const createdMs = alert!.createdAtMicros / 1000;
+    const givenUp = () => errors.filter((e) => e.msg.startsWith('alert dispatch given up'));
+    const sweepAt = async (ageMs: number) => {
+      clock.set(new Date(createdMs + ageMs).toISOString());
+      return server.scouterServer.dispatcher.sweep();
+    };
+
+    expect(await sweepAt(60_000)).toBe(0);
+    expect(receiver.requests).toHaveLength(2);
+    expect(givenUp()).toEqual([]);
+    // Less than one sweep interval left in the window: the last retry, and its failure is reported.
+    expect(await sweepAt(570_000)).toBe(0);
+    expect(receiver.requests).toHaveLength(3);
+    expect(givenUp()).toEqual([expect.objectContaining({ alertId: alert!.id })]);
+    // Past the window: no more webhook calls, even once the receiver works again, and no more logs.
+    receiver.respond = () => 200;
+    expect(await sweepAt(630_000)).toBe(0);
+    expect(receiver.requests).toHaveLength(3);
+    expect(givenUp()).toHaveLength(1);
+    expect((await undelivered(server)).map((a) => a.id)).toEqual([alert!.id]);
   });
 
   it('times out a hanging webhook instead of wedging the job', async () => {

@@ -1,7 +1,8 @@
 /**
  * Delivers stored alerts to Console, Slack or OpsGenie as the profile's `dispatch_config` says. Unlike Scouter, alerts
  * are stored first, every webhook call has a timeout, failures are retried with backoff, and alerts still undelivered
- * are retried by a periodic sweep, so a failing webhook never loses an alert.
+ * are retried by a periodic sweep for `dispatchRetryWindowMs` (24 h), so a webhook that fails for a while never loses
+ * an alert, and one that never works (a revoked token) is not called for the same alert forever.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { CustomDriftProfileJson } from '@scouter-ts/core';
@@ -132,8 +133,10 @@ export class Dispatcher {
   }
 
   /**
-   * Retries stored alerts that were not delivered yet (oldest first), skipping alerts still within their first
-   * delivery, so no alert is sent twice by a sweep racing the drift job. Returns how many got through.
+   * Retries stored alerts that were not delivered yet and are younger than `dispatchRetryWindowMs` (oldest first),
+   * skipping alerts still within their first delivery, so no alert is sent twice by a sweep racing the drift job.
+   * A failure in the last sweep that falls inside an alert's retry window is logged as an error once. Returns how
+   * many got through.
    */
   async sweep(limit = 100): Promise<number> {
     if (this.sweeping) {
@@ -142,9 +145,13 @@ export class Dispatcher {
     }
     let delivered = 0;
     const run = (async () => {
-      const pending = await this.storage.undispatchedAlerts(limit);
+      const { dispatchRetryWindowMs, dispatchSweepIntervalMs } = this.config;
+      const nowMs = this.config.now().getTime();
+      const pending = await this.storage.undispatchedAlerts(limit, (nowMs - dispatchRetryWindowMs) * 1000);
       const profiles = new Map<string, CustomDriftProfileJson | null>();
-      const freshAfterMicros = (this.config.now().getTime() - this.firstDeliveryWindowMs()) * 1000;
+      const freshAfterMicros = (nowMs - this.firstDeliveryWindowMs()) * 1000;
+      // The next sweep starts at least one interval after this one: alerts created before this are not retried again.
+      const lastChanceBeforeMicros = (nowMs - dispatchRetryWindowMs + dispatchSweepIntervalMs) * 1000;
       for (const row of pending) {
         if (this.stopping) break;
         if (this.inFlightIds.has(row.id) || row.createdAtMicros > freshAfterMicros) continue;
@@ -156,6 +163,18 @@ export class Dispatcher {
         const profile = profiles.get(key);
         if (!profile) continue;
         if (await this.deliver(row, profile)) delivered++;
+        else if (row.createdAtMicros < lastChanceBeforeMicros && !this.stopping) {
+          this.log.error(
+            {
+              alertId: row.id,
+              space: row.space,
+              name: row.name,
+              version: row.version,
+              dispatchRetryWindowMs,
+            },
+            'alert dispatch given up: still undelivered at the end of its retry window; it stays stored (GET /scouter/alerts)',
+          );
+        }
       }
     })();
     this.sweeping = run;

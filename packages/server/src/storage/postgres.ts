@@ -691,10 +691,12 @@ export class PostgresStorage implements Storage {
     return rows[0] ? toAlert(rows[0]) : null;
   }
 
-  async undispatchedAlerts(limit: number): Promise<AlertRow[]> {
+  async undispatchedAlerts(limit: number, sinceMicros: number): Promise<AlertRow[]> {
     const { rows } = await this.pool.query<AlertRecord>(
-      `SELECT ${ALERT_COLUMNS} FROM scouter.drift_alert WHERE NOT dispatched ORDER BY created_at, id LIMIT $1`,
-      [limit],
+      `SELECT ${ALERT_COLUMNS} FROM scouter.drift_alert
+       WHERE NOT dispatched AND created_at >= ${FROM_MICROS('$2')}
+       ORDER BY created_at, id LIMIT $1`,
+      [limit, sinceMicros],
     );
     return rows.map(toAlert);
   }

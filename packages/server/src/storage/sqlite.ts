@@ -998,12 +998,12 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  undispatchedAlerts(limit: number): Promise<AlertRow[]> {
+  undispatchedAlerts(limit: number, sinceMicros: number): Promise<AlertRow[]> {
     return this.run(() =>
       (
-        this.prepare('SELECT * FROM drift_alert WHERE dispatched = 0 ORDER BY created_at, id LIMIT ?').all(
-          limit,
-        ) as AlertRecord[]
+        this.prepare(
+          'SELECT * FROM drift_alert WHERE dispatched = 0 AND created_at >= ? ORDER BY created_at, id LIMIT ?',
+        ).all(sinceMicros, limit) as AlertRecord[]
       ).map(toAlert),
     );
   }

@@ -694,19 +694,21 @@ export function describeStorageSuite(
         expect((await storage.updateAlertActive(a2!.id, true))?.active).toBe(true);
       });
 
-      it('lists undispatched alerts oldest first and records dispatch attempts', async () => {
+      it('lists undispatched alerts since a time, oldest first, and records dispatch attempts', async () => {
         const [a, b, c] = await storage.insertAlerts([
           alert(T0 + 2, 'a'),
           alert(T0, 'b'),
           alert(T0 + 1, 'c'),
         ]);
-        expect((await storage.undispatchedAlerts(10)).map((r) => r.id)).toEqual([b!.id, c!.id, a!.id]);
-        expect((await storage.undispatchedAlerts(1)).map((r) => r.id)).toEqual([b!.id]);
+        expect((await storage.undispatchedAlerts(10, T0)).map((r) => r.id)).toEqual([b!.id, c!.id, a!.id]);
+        expect((await storage.undispatchedAlerts(1, T0)).map((r) => r.id)).toEqual([b!.id]);
+        expect((await storage.undispatchedAlerts(10, T0 + 1)).map((r) => r.id)).toEqual([c!.id, a!.id]);
+        expect(await storage.undispatchedAlerts(10, T0 + 3)).toEqual([]);
 
         await storage.markAlertDispatch(b!.id, true);
         await storage.markAlertDispatch(c!.id, false);
         await storage.markAlertDispatch(c!.id, false);
-        const pending = await storage.undispatchedAlerts(10);
+        const pending = await storage.undispatchedAlerts(10, T0);
         expect(pending.map((r) => [r.id, r.dispatchAttempts])).toEqual([
           [c!.id, 2],
           [a!.id, 0],

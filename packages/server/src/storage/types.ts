@@ -162,7 +162,7 @@ export interface Storage {
   getAlerts(query: AlertQuery): Promise<AlertRow[]>;
   /** Returns the updated row, or null when the id does not exist. */
   updateAlertActive(id: number, active: boolean): Promise<AlertRow | null>;
-  /** Alerts not yet delivered by the dispatcher, oldest first. */
-  undispatchedAlerts(limit: number): Promise<AlertRow[]>;
+  /** Alerts not yet delivered by the dispatcher and created at or after `sinceMicros`, oldest first. */
+  undispatchedAlerts(limit: number, sinceMicros: number): Promise<AlertRow[]>;
   markAlertDispatch(id: number, delivered: boolean): Promise<void>;
 }
