@@ -15,6 +15,7 @@ import { registerAuthRoutes } from './routes/auth.js';
 import { registerDriftRoutes } from './routes/drift.js';
 import { registerProfileRoutes } from './routes/profile.js';
 import { registerRecordRoutes } from './routes/records.js';
+import { parseDatabaseUri } from './storage/database-uri.js';
 import type { Storage } from './storage/types.js';
 
 /** What `createServer` exposes on the Fastify instance as `app.scouterServer` (tests, embedding). */
@@ -85,22 +86,17 @@ function markDefaultCompilers(app: FastifyInstance): void {
 }
 
 /**
- * Internal (exported for its test): `createStorage(databaseUri)`, loading only the driver the URI needs (`pg` and `better-sqlite3` are large imports):
- * a `postgresql://` / `postgres://` URI or a plain SQLite path goes straight to its storage class, exactly as
- * `createStorage` maps them; every other form (`sqlite:`, unsupported schemes, empty) goes through `createStorage`.
+ * Internal (exported for its test): `createStorage(databaseUri)`, loading only the driver the URI needs (`pg` and
+ * `better-sqlite3` are large imports). Both read the URI with `parseDatabaseUri`.
  */
 export async function openStorage(databaseUri: string): Promise<Storage> {
-  const uri = databaseUri.trim();
-  if (/^postgres(ql)?:\/\//i.test(uri)) {
+  const target = parseDatabaseUri(databaseUri);
+  if (target.kind === 'postgres') {
     const { PostgresStorage } = await import('./storage/postgres.js');
-    return new PostgresStorage({ connectionString: uri });
+    return new PostgresStorage({ connectionString: target.connectionString });
   }
-  if (uri !== '' && !/^sqlite:/i.test(uri) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
-    const { SqliteStorage } = await import('./storage/sqlite.js');
-    return new SqliteStorage({ filename: uri });
-  }
-  const { createStorage } = await import('./storage/create-storage.js');
-  return createStorage(databaseUri);
+  const { SqliteStorage } = await import('./storage/sqlite.js');
+  return new SqliteStorage({ filename: target.filename });
 }
 
 /**
