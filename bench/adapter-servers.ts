@@ -12,7 +12,7 @@ import { AlertThreshold, CustomDriftProfile, CustomMetric, CustomMetricDriftConf
 const serverScript = fileURLToPath(new URL('./servers/adapter-app.ts', import.meta.url));
 const serverTsconfig = fileURLToPath(new URL('./servers/tsconfig.json', import.meta.url));
 /** `POST /predict` body: 10 features. */
-const requestBody = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
+export const requestBody = JSON.stringify({ features: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
 /** True when this process could be pinned to CPU 1 (the load generator's); servers then go to CPU 0. */
 export const hasTaskset =
   spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
