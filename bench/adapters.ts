@@ -175,7 +175,8 @@ const slicedLatency = new Map<string, LatencyHistogram>();
 /**
  * Sliced: `rounds` rounds in which every server (bare included) gets one slice of `sliceMs`, after an unmeasured
  * `prewarm`, in an order rotating per round, so each server sits at each position and idles as long as the others.
- * Server CPU and GC per request are read once over the whole generation (prewarm requests included).
+ * Server CPU and GC per request are read over the whole generation (prewarm requests included), and CPU also
+ * around each of a server's slices, so what it used between them can be charged to its requests.
  */
 async function runSlices(framework: string, servers: Server[], generation: number): Promise<void> {
   const loaders = await Promise.all(
@@ -250,11 +251,11 @@ async function runSlices(framework: string, servers: Server[], generation: numbe
   }
 }
 
-/** Mean and standard error of the mean of `xs`. */
-function meanSe(xs: readonly number[]): { mean: number; se: number } {
+/** Standard error of the mean of `xs`. */
+function standardError(xs: readonly number[]): number {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1);
-  return { mean, se: Math.sqrt(variance / xs.length) };
+  return Math.sqrt(variance / xs.length);
 }
 
 /** Sliced: requests per ms over `runs`' measured slices. */
@@ -295,7 +296,7 @@ function printSliced(baselineLabel: string, rss: Map<string, number>, delivery: 
       run.roundRps.map((rps, j) => rps / (bareOf(run).roundRps[j] as number)),
     );
     const charged = runs.map((run) => chargedRate([run]) / chargedRate([bareOf(run)]));
-    const se = generations > 1 ? ` ± ${fmt(meanSe(charged).se, 3)}` : '';
+    const se = generations > 1 ? ` ± ${fmt(standardError(charged), 3)}` : '';
     const perGeneration = runs
       .map((run, g) => `${fmt(charged[g] as number, 3)} (${signed(run.cpuPerReq - bareOf(run).cpuPerReq)})`)
       .join(', ');
