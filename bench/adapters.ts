@@ -148,6 +148,13 @@ function addDelivery(delivery: Map<string, string>, variant: string, check: stri
   delivery.set(variant, before === undefined ? check : `${before}; ${check}`);
 }
 
+/** The progress line after each round (sliced: after each quarter of the rounds), on stderr. */
+function progress(framework: string, generation: number, round: number): void {
+  process.stderr.write(
+    `  ${framework}: generation ${generation + 1}/${generations}, round ${round + 1}/${rounds} done\n`,
+  );
+}
+
 /** Sliced: what one server did over one generation's measured slices. */
 interface SlicedRun {
   generation: number;
@@ -218,9 +225,7 @@ async function runSlices(framework: string, servers: Server[], generation: numbe
         );
     }
     if ((round + 1) % Math.ceil(rounds / 4) === 0 || round + 1 === rounds)
-      process.stderr.write(
-        `  ${framework}: generation ${generation + 1}/${generations}, round ${round + 1}/${rounds} done\n`,
-      );
+      progress(framework, generation, round);
   }
   const used = process.cpuUsage(cpu);
   loaderBusy.push((used.user + used.system) / 1000 / (performance.now() - started));
@@ -244,9 +249,7 @@ async function runSlices(framework: string, servers: Server[], generation: numbe
     });
     slicedRuns.set(server.variant, list);
     const histogram = slicedLatency.get(server.variant) ?? new LatencyHistogram();
-    (loaders[i] as SliceLoader).latency.counts.forEach(
-      (count, bucket) => (histogram.counts[bucket]! += count),
-    );
+    histogram.merge((loaders[i] as SliceLoader).latency);
     slicedLatency.set(server.variant, histogram);
   }
 }
@@ -375,9 +378,7 @@ async function runGeneration(
           });
           paired.set(variant, list);
         }
-        process.stderr.write(
-          `  ${framework}: generation ${generation + 1}/${generations}, round ${round + 1}/${rounds} done\n`,
-        );
+        progress(framework, generation, round);
         continue;
       }
       let left = await load(bare, duration);
@@ -399,9 +400,7 @@ async function runGeneration(
         paired.set(variant, list);
         left = right;
       }
-      process.stderr.write(
-        `  ${framework}: generation ${generation + 1}/${generations}, round ${round + 1}/${rounds} done\n`,
-      );
+      progress(framework, generation, round);
     }
 
   for (const server of servers) rss.set(server.variant, (await server.ask<Stats>('stats', 'stats')).rss);

@@ -37,6 +37,11 @@ export class LatencyHistogram {
     }
     return NaN;
   }
+
+  /** Adds the counts of `other` to this one. */
+  merge(other: LatencyHistogram): void {
+    other.counts.forEach((count, bucket) => (this.counts[bucket]! += count));
+  }
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -88,7 +93,12 @@ class Connection {
         const head = data.subarray(0, end).toString('latin1');
         this.#status = Number(head.slice(9, 12));
         const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-        if (length === null) throw new Error(`slice-load: a response without content-length:\n${head}`);
+        if (length === null) {
+          // Fails the slice (a throw here would be an uncaught exception in a socket callback).
+          this.#socket.destroy();
+          this.onFailure(new Error(`slice-load: a response without content-length:\n${head}`));
+          return;
+        }
         this.#bodyLeft = Number(length[1]);
         data = data.subarray(end + HEADER_END.length);
       }
