@@ -2,6 +2,7 @@ import { ScouterError, ScouterErrorCode } from '../errors.js';
 import { CustomDriftProfile } from '../profile/custom-drift-profile.js';
 import { Metric, Metrics, type MetricsInput } from '../queue/metrics.js';
 import { consoleQueueLogger, type QueueLogger } from '../queue/options.js';
+import type { Queue } from '../queue/queue.js';
 import { ScouterQueue } from '../queue/scouter-queue.js';
 import type { FlushResult } from '../queue/stats.js';
 import { HttpConfig } from '../transport/http-config.js';
@@ -71,6 +72,8 @@ export class RequestMonitor implements CaptureReceiver {
   #queue: ScouterQueue | undefined;
   #aliases: readonly string[];
   #defaultAlias: string | undefined;
+  /** The default alias's `Queue` once the queue exists: most inserts name no alias, and skip the lookup by name. */
+  #defaultQueue: Queue | undefined;
   #auto: AutoSpec[] = [];
   #measuresLatency = false;
   #pending: RequestCapture[] | undefined = [];
@@ -275,6 +278,11 @@ export class RequestMonitor implements CaptureReceiver {
       if (spec.latency || spec.error) this.#auto.push(spec);
     }
     this.#measuresLatency = this.#auto.some((spec) => spec.latency);
+    const defaultAlias = this.#defaultAlias;
+    this.#defaultQueue =
+      defaultAlias !== undefined && queue.aliases.includes(defaultAlias)
+        ? queue.get(defaultAlias)
+        : undefined;
     this.#queue = queue;
     const pending = this.#pending ?? [];
     this.#pending = undefined;
@@ -323,7 +331,8 @@ export class RequestMonitor implements CaptureReceiver {
       );
     }
     try {
-      queue.insert(target, metrics as MetricsInput);
+      const known = alias === undefined ? this.#defaultQueue : undefined;
+      (known ?? queue.get(target)).insert(metrics as MetricsInput);
       this.#stats.inserted++;
     } catch (err) {
       this.#fail(err);

@@ -24,6 +24,12 @@ export interface QueueHost {
 
 /** Distinct spellings of known names remembered for lookups (e.g. `MAE` for `mae`); bounded against junk keys. */
 const MAX_NAME_SPELLINGS = 256;
+/**
+ * Profiles with up to this many metrics find a name by comparing it with each one: property keys and the names are
+ * interned strings, so that is a few pointer compares, where a keyed lookup in `#slots` is a hash probe per value
+ * (bench/README.md, "Where the plugin's cost goes"). Larger profiles, and other spellings, use `#slots`.
+ */
+const SCANNED_NAMES = 8;
 
 /**
  * The per-alias handle returned by `scouterQueue.get(alias)`, like Python's `Queue`. `insert()` only accumulates a
@@ -41,7 +47,7 @@ export class Queue {
   readonly sampleSize: number;
 
   readonly #host: QueueHost;
-  /** Name -> index into the sums; a null-prototype object, measured faster than a Map on the insert path. */
+  /** Name (and remembered spellings) -> index into the sums; a null-prototype object, measured faster than a Map. */
   readonly #slots: Record<string, number | undefined> = Object.create(null) as Record<
     string,
     number | undefined
@@ -50,6 +56,7 @@ export class Queue {
   readonly #sums: Float64Array;
   readonly #counts: Float64Array;
   readonly #names: string[];
+  readonly #keys: string[];
   readonly #recordTails: string[];
   readonly #asciiOnly: boolean;
   #inserts = 0;
@@ -68,6 +75,8 @@ export class Queue {
     const { space, name, version } = profile.config;
     this.#names = Object.keys(profile.metrics).map((metric) => metric.toLowerCase());
     this.#names.forEach((metric, slot) => (this.#slots[metric] = slot));
+    // As property keys they are interned strings, like the keys of the records inserted: compared by identity.
+    this.#keys = this.#names.map((metric) => Object.keys({ [metric]: 0 })[0] as string);
     this.#sums = new Float64Array(this.#names.length);
     this.#counts = new Float64Array(this.#names.length);
     const identity = `,"space":${JSON.stringify(space)},"name":${JSON.stringify(name)},"version":${JSON.stringify(version)}`;
@@ -100,16 +109,12 @@ export class Queue {
       this.#addList(metrics as readonly Metric[]);
     } else if (typeof metrics === 'object' && metrics !== null) {
       const record = metrics as Readonly<Record<string, unknown>>;
-      const slots = this.#slots;
       const sums = this.#sums;
       const counts = this.#counts;
       for (const name in record) {
         const value = record[name];
-        let slot = slots[name];
-        if (slot === undefined) {
-          slot = this.#resolve(name);
-          if (slot < 0) continue;
-        }
+        const slot = this.#slot(name);
+        if (slot < 0) continue;
         if (typeof value !== 'number' || !Number.isFinite(value)) {
           this.#invalid(name, value);
           continue;
@@ -183,17 +188,23 @@ export class Queue {
   }
 
   #add(name: string, value: unknown): void {
-    let slot = this.#slots[name];
-    if (slot === undefined) {
-      slot = this.#resolve(name);
-      if (slot < 0) return;
-    }
+    const slot = this.#slot(name);
+    if (slot < 0) return;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.#invalid(name, value);
       return;
     }
     this.#sums[slot]! += value;
     this.#counts[slot]!++;
+  }
+
+  /** The index of metric `name` (any spelling), or -1 after counting and warning about an unknown name. */
+  #slot(name: string): number {
+    const keys = this.#keys;
+    if (keys.length <= SCANNED_NAMES) {
+      for (let i = 0; i < keys.length; i++) if (keys[i] === name) return i;
+    }
+    return this.#slots[name] ?? this.#resolve(name);
   }
 
   #resolve(name: string): number {

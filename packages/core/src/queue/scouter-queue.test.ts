@@ -166,6 +166,22 @@ describe('ScouterQueue batching (Scouter custom queue semantics)', () => {
     expect(queue.stats().inserted).toBe(3);
   });
 
+  it('finds every metric of small and large profiles, in any spelling, integer-like names included', async () => {
+    const mock = new MockConfig();
+    const many = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const queue = await make({ small: profile(1, ['10', '2', 'mae']), large: profile(1, many) }, mock);
+    queue.insert('small', { 2: 2, 10: 10, MAE: 1 });
+    queue.insert('large', Object.fromEntries(many.map((name, i) => [i % 2 ? name.toUpperCase() : name, i])));
+    await queue.flush();
+    expect(mock.records.map((r) => [r.name, r.metric, r.value])).toEqual([
+      ['model', '2', 2],
+      ['model', '10', 10],
+      ['model', 'mae', 1],
+      ...many.map((name, i) => ['model', name, i]),
+    ]);
+    expect(queue.stats().dropped.unknownMetric).toBe(0);
+  });
+
   it('a metric may have fewer values than the others in a batch', async () => {
     const mock = new MockConfig();
     const queue = await make({ a: profile(4, ['mae', 'mape']) }, mock);
