@@ -60,15 +60,18 @@ const workIterations = (() => {
 /**
  * Our variants: `scouter` (defaults: deliveries from a worker thread), `scouter-als` (asyncContext: true, for
  * record()), `scouter-main` (deliveries from the app's thread: `HttpConfig({ thread: 'main' })`), `scouter-mock`
- * (in-memory transport), `scouter-null` (a transport that discards: everything but the delivery).
+ * (in-memory transport), `scouter-null` (a transport that discards: everything but the delivery),
+ * `scouter-null-noinsert` (the same, the handler never inserting), `scouter-linger<ms>` (longer coalescing).
  */
 const isScouter = variant.startsWith('scouter');
+/** `…-noinsert`: the plugin registered, the handler never touching `request.scouter` (bisection of startup effects). */
+const noInsert = variant.endsWith('-noinsert');
 const scouterOptions = () => ({
   profiles: { model: profilePath },
   transport:
     variant === 'scouter-mock'
       ? new MockConfig()
-      : variant === 'scouter-null'
+      : variant.startsWith('scouter-null')
         ? { kind: 'null', publish: async () => undefined, close: async () => undefined }
         : new HttpConfig({
             serverUri: sinkUrl,
@@ -77,6 +80,12 @@ const scouterOptions = () => ({
             ...(variant === 'scouter-main' ? { thread: 'main' as const } : {}),
           }),
   ...(variant === 'scouter-als' ? { asyncContext: true } : {}),
+  // `scouter-linger<ms>`: POSTs coalesced over <ms> (default 1000), up to 5000 records each.
+  ...(variant.startsWith('scouter-linger')
+    ? { sendLingerMs: Number(variant.slice('scouter-linger'.length)), maxRecordsPerSend: 5000 }
+    : {}),
+  // BENCH_SCOUTER_OPTIONS='{"sendLingerMs":0}' adds plugin options to our variants, for diagnosis.
+  ...(JSON.parse(process.env.BENCH_SCOUTER_OPTIONS ?? '{}') as object),
 });
 
 function setupOtel(): unknown {
@@ -135,7 +144,7 @@ async function startExpress(): Promise<{ port: number; finish: Finish }> {
   app.post('/predict', (req: Monitored, res: Sendable) => {
     if (workIterations > 0) work(workIterations);
     const score = predict(req.body.features);
-    req.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
+    if (!noInsert) req.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
     served++;
     res.json({ score });
   });
@@ -189,7 +198,7 @@ async function startFastify(
   app.post('/predict', (request: Monitored, reply: Sendable) => {
     if (workIterations > 0) work(workIterations);
     const score = predict(request.body.features);
-    request.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
+    if (!noInsert) request.scouter?.insert({ mae: Math.abs(score - 0.5), confidence: score });
     served++;
     reply.send({ score });
   });
