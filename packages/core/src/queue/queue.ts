@@ -27,7 +27,7 @@ const MAX_NAME_SPELLINGS = 256;
 /**
  * Profiles with up to this many metrics find a name by comparing it with each one: property keys and the names are
  * interned strings, so that is a few pointer compares, where a keyed lookup in `#slots` is a hash probe per value
- * (bench/README.md, "Where the plugin's cost goes"). Larger profiles, and other spellings, use `#slots`.
+ * (bench/README.md, "Where the remaining points go"). Larger profiles, and other spellings, use `#slots`.
  */
 const SCANNED_NAMES = 8;
 
