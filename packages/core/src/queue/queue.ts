@@ -56,7 +56,6 @@ export class Queue {
   readonly #sums: Float64Array;
   readonly #counts: Float64Array;
   readonly #names: string[];
-  readonly #keys: string[];
   readonly #recordTails: string[];
   readonly #asciiOnly: boolean;
   #inserts = 0;
@@ -73,10 +72,11 @@ export class Queue {
     this.#host = host;
     this.#lastCutAt = host.now();
     const { space, name, version } = profile.config;
-    this.#names = Object.keys(profile.metrics).map((metric) => metric.toLowerCase());
+    // Read back as property keys: interned strings, like the keys of the records inserted, compared by identity.
+    this.#names = Object.keys(profile.metrics).map(
+      (metric) => Object.keys({ [metric.toLowerCase()]: 0 })[0] as string,
+    );
     this.#names.forEach((metric, slot) => (this.#slots[metric] = slot));
-    // As property keys they are interned strings, like the keys of the records inserted: compared by identity.
-    this.#keys = this.#names.map((metric) => Object.keys({ [metric]: 0 })[0] as string);
     this.#sums = new Float64Array(this.#names.length);
     this.#counts = new Float64Array(this.#names.length);
     const identity = `,"space":${JSON.stringify(space)},"name":${JSON.stringify(name)},"version":${JSON.stringify(version)}`;
@@ -200,9 +200,9 @@ export class Queue {
 
   /** The index of metric `name` (any spelling), or -1 after counting and warning about an unknown name. */
   #slot(name: string): number {
-    const keys = this.#keys;
-    if (keys.length <= SCANNED_NAMES) {
-      for (let i = 0; i < keys.length; i++) if (keys[i] === name) return i;
+    const names = this.#names;
+    if (names.length <= SCANNED_NAMES) {
+      for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
     }
     return this.#slots[name] ?? this.#resolve(name);
   }
