@@ -154,13 +154,8 @@ export { MockConfig, MockTransport, type MockConfigOptions, type MockFailure } f
 export { createTransport, isTransport, type TransportConfig } from './transport/create.js';
 
 // --- client (client/) ---
-export {
-  HttpSession,
-  type HttpSessionOptions,
-  type HttpRequestOptions,
-  type HttpResponse,
-  type QueryValue,
-} from './client/http-session.js';
+export { HttpSession, type HttpSessionOptions } from './client/http-session.js';
+export type { HttpRequestOptions, HttpResponse, QueryValue } from './client/session-core.js';
 export { ScouterClient, type RegisterProfileOptions, type ListedProfile } from './client/scouter-client.js';
 export {
   BinnedMetrics,

@@ -1,8 +1,13 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScouterAuthError, ScouterHttpError, ScouterNetworkError, ScouterTimeoutError } from '../errors.js';
 import { HttpConfig } from '../transport/http-config.js';
-import { HttpSession, buildQuery, parseRetryAfter, serverMessageOf } from './http-session.js';
+import { HttpSession } from './http-session.js';
+import { NodeHttpExchange } from './node-http-exchange.js';
+import { SessionCore, buildQuery, parseRetryAfter, serverMessageOf } from './session-core.js';
 import { LoopbackScouter } from './loopback-scouter.test-util.js';
 
 const ORIGIN = 'http://scouter.test:8000';
@@ -201,9 +206,19 @@ describe('HttpSession with MockAgent', () => {
   });
 });
 
-describe('HttpSession against a loopback server', () => {
+// The same session logic over both HTTP clients: undici (`HttpSession`, the app's thread) and node:http (the delivery
+// worker's `SessionCore` + `NodeHttpExchange`).
+const clients: Array<[string, (config: HttpConfig) => SessionCore]> = [
+  ['HttpSession (undici)', (config) => new HttpSession(config)],
+  [
+    'SessionCore over node:http (the delivery worker)',
+    (config) => new SessionCore(config, (origin) => new NodeHttpExchange(origin, config.connections)),
+  ],
+];
+
+describe.each(clients)('%s against a loopback server', (_name, create) => {
   let server: LoopbackScouter;
-  let session: HttpSession | undefined;
+  let session: SessionCore | undefined;
 
   beforeEach(async () => {
     server = await LoopbackScouter.start();
@@ -215,8 +230,8 @@ describe('HttpSession against a loopback server', () => {
     await server.close();
   });
 
-  function open(options: ConstructorParameters<typeof HttpConfig>[0] = {}): HttpSession {
-    session = new HttpSession(
+  function open(options: ConstructorParameters<typeof HttpConfig>[0] = {}): SessionCore {
+    session = create(
       new HttpConfig({ serverUri: server.uri, username: 'admin', password: 'admin', ...options }, {}),
     );
     return session;
@@ -276,10 +291,34 @@ describe('HttpSession against a loopback server', () => {
     const uri = server.uri;
     await server.close();
     server = await LoopbackScouter.start();
-    session = new HttpSession(new HttpConfig({ serverUri: uri }, {}));
-    const err = await session.request('GET', 'healthcheck', { auth: false }).catch((e: unknown) => e);
+    session = create(new HttpConfig({ serverUri: uri }, {}));
+    const err = await session.send('GET', 'healthcheck', { auth: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScouterNetworkError);
     expect((err as ScouterNetworkError).retryable).toBe(true);
+  });
+
+  it('sends the body byte for byte, with its length', async () => {
+    const s = open();
+    const body = '{"records":[{"Custom":{"metric":"mäe","value":0.25}}]}';
+    await s.send('POST', 'message', { body });
+    await s.send('POST', 'message', { body });
+    const posts = server.requestsTo('POST /scouter/message');
+    expect(posts.map((r) => r.body)).toEqual([body, body]);
+    expect(posts[0]!.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(posts[0]!.headers['content-type']).toBe('application/json');
+    expect(posts[0]!.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('rejects a 503 with a retryable ScouterHttpError carrying Retry-After', async () => {
+    const s = open();
+    server.script('POST /scouter/message', {
+      status: 503,
+      body: { error: 'Service Unavailable' },
+      headers: { 'retry-after': '7' },
+    });
+    const err = await s.send('POST', 'message', { body: '{}' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ScouterHttpError);
+    expect(err).toMatchObject({ status: 503, retryable: true, retryAfterMs: 7000 });
   });
 
   it('rejects requests after close()', async () => {
@@ -324,5 +363,39 @@ describe('helpers', () => {
     expect(serverMessageOf('Failed to deserialize query string: missing field `name`')).toBe(
       'Failed to deserialize query string: missing field `name`',
     );
+  });
+});
+
+describe('NodeHttpExchange', () => {
+  it('sends a request again on a new connection when the server dropped the kept-alive one it was written to', async () => {
+    const connections = new Set<unknown>();
+    let requests = 0;
+    const server = createServer((req, res) => {
+      connections.add(req.socket);
+      requests += 1;
+      req.resume();
+      // The second request arrives on the socket kept alive from the first: drop it unanswered, as a server that
+      // closed an idle connection just as the client reused it.
+      if (requests === 2) return void req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"success","message":"ok"}');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const config = new HttpConfig({ serverUri: `http://127.0.0.1:${port}`, authToken: 't' }, {});
+    const session = new SessionCore(config, (origin) => new NodeHttpExchange(origin, 1));
+    try {
+      await session.send('POST', 'message', { body: '{"records":[]}' });
+      await expect(session.send('POST', 'message', { body: '{"records":[]}' })).resolves.toMatchObject({
+        status: 200,
+      });
+      expect(requests).toBe(3);
+      expect(connections.size).toBe(2);
+    } finally {
+      await session.close();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

@@ -1,8 +1,10 @@
-// The worker thread of `WorkerHttpTransport`: owns one `HttpSession` (its undici pool, login and token) and posts the
-// bodies the main thread hands it. Not part of the public API; started by `http-worker.ts`.
+// The worker thread of `WorkerHttpTransport`: owns one session (its keep-alive connections, login and token) and posts
+// the bodies the main thread hands it. It loads neither zod nor undici (the options were validated on the main thread,
+// and node:http serves one origin as well): an idle isolate this small is cheap for V8 to collect. Not part of the
+// public API; started by `http-worker.ts`.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HttpSession } from '../client/http-session.js';
-import { HttpConfig, type HttpConfigOptions } from './http-config.js';
+import { NodeHttpExchange } from '../client/node-http-exchange.js';
+import { SessionCore, type SessionSettings } from '../client/session-core.js';
 import {
   serializeDeliveryError,
   type WorkerReady,
@@ -14,8 +16,8 @@ const port = parentPort;
 if (port === null)
   throw new Error('http-worker-entry runs only as a worker thread (started by WorkerHttpTransport)');
 
-// The environment was already applied on the main thread: the options are complete.
-const session = new HttpSession(new HttpConfig(workerData as HttpConfigOptions, {}));
+const settings = workerData as SessionSettings;
+const session = new SessionCore(settings, (origin) => new NodeHttpExchange(origin, settings.connections));
 
 port.on('message', (message: WorkerRequest) => {
   if (message.type === 'close') {

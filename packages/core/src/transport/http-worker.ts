@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScouterError, ScouterErrorCode, ScouterNetworkError } from '../errors.js';
+import type { SessionSettings } from '../client/session-core.js';
 import { HttpConfig, type HttpConfigOptions } from './http-config.js';
 import {
   reviveDeliveryError,
@@ -132,7 +133,7 @@ export class WorkerHttpTransport implements Transport {
   #start(): Worker {
     if (this.#worker !== undefined) return this.#worker;
     const { serverUri, username, password, authToken, timeoutMs, connections } = this.config;
-    const options: HttpConfigOptions = { serverUri, username, password, authToken, timeoutMs, connections };
+    const options: SessionSettings = { serverUri, username, password, authToken, timeoutMs, connections };
     // No inherited node flags: some only apply to the main entry (`--input-type`, `--eval`), and preloaded
     // instrumentation (`--import`) has no business tracing our own deliveries.
     const worker = new Worker(this.#script ?? workerScript(), { execArgv: [], workerData: options });
