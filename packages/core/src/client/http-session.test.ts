@@ -367,6 +367,26 @@ describe('helpers', () => {
 });
 
 describe('NodeHttpExchange', () => {
+  it('reaches a server by an IPv6 literal (http://[::1]:port)', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ alive: true, from: req.socket.remoteAddress }));
+    });
+    server.listen(0, '::1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const config = new HttpConfig({ serverUri: `http://[::1]:${port}` }, {});
+    const session = new SessionCore(config, (origin) => new NodeHttpExchange(origin, 1));
+    try {
+      const response = await session.send('GET', 'healthcheck', { auth: false });
+      expect(JSON.parse(response.text)).toEqual({ alive: true, from: '::1' });
+    } finally {
+      await session.close();
+      server.close();
+    }
+  });
+
   it('sends a request again on a new connection when the server dropped the kept-alive one it was written to', async () => {
     const connections = new Set<unknown>();
     let requests = 0;

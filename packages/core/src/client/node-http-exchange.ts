@@ -12,9 +12,10 @@ function isStaleSocket(request: http.ClientRequest, err: unknown): boolean {
 /**
  * `SessionCore`'s requests over node:http(s) with a keep-alive `Agent` (at most `connections` sockets). The delivery
  * worker uses it instead of undici: in a thread that idles between POSTs, V8 collects the whole isolate again and
- * again, and undici's code and state made that and each POST cost ~4× the CPU (bench/README.md, 2026-11-27 04:40).
- * A request on a kept-alive socket that the server had closed meanwhile is sent once more on a new one (the server
- * never read it), as node's documentation recommends; every other failure is the session's to classify.
+ * again, and with undici (and zod) loaded each POST cost the process 1.5× the CPU and the worker 2.5× the memory
+ * (`pnpm bench delivery`, bench/README.md). A request written to a kept-alive socket that the server had closed
+ * meanwhile is sent once more on a new one (the server never answered it), as node's documentation recommends; every
+ * other failure is the session's to classify.
  */
 export class NodeHttpExchange implements HttpExchange {
   readonly #agent: http.Agent;

@@ -43,7 +43,7 @@ export const httpConfigOptionsSchema = z.object({
     .int('must be a whole number of milliseconds')
     .positive('must be > 0 (milliseconds)')
     .default(30_000),
-  /** Maximum keep-alive connections to the server (undici `Pool`). Default 8. */
+  /** Maximum keep-alive connections to the server (undici `Pool`; a node:http `Agent` in the delivery worker). Default 8. */
   connections: z.number().int('must be a whole number').positive('must be >= 1').default(8),
   /**
    * Where the queue's deliveries run: `'main'` (the app's event loop) or `'worker'` (a worker thread that owns the
