@@ -34,8 +34,8 @@ function workerScript(): URL {
 
 /**
  * `HttpConfig`'s default (`thread: 'worker'`): the same deliveries as `HttpTransport` (`POST /scouter/message`,
- * login, token rotation, error classification: one `HttpSession`), made from a worker thread that owns the
- * connections. The app's event loop only hands each body over (`postMessage`), which in `bench/adapters.ts` removed
+ * login, token rotation, error classification: `HttpSession`'s `SessionCore`, there over node:http rather than
+ * undici), made from a worker thread that owns the connections. The app's event loop only hands each body over (`postMessage`), which in `bench/adapters.ts` removed
  * the throughput the in-thread delivery cost a busy server. The worker starts with the transport, is referenced only
  * while a body is in flight (it never keeps an idle process alive) and is started again if it dies; a body in flight
  * then fails as a retryable network error, so the queue sends it again. Bodies published while the worker is still
