@@ -5,6 +5,7 @@
 // Run: pnpm build && pnpm bench delivery [--rounds 5] [--seconds 20] [--interval 1000] [--records 1200]
 // The measured processes run bench/delivery-child.mjs on plain node.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,7 @@ async function orchestrate(rounds: number, seconds: number, intervalMs: number, 
         );
       });
       results.get(variant)!.push(result);
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
     }
     console.log(`  round ${round + 1}/${rounds} done`);
   }
