@@ -231,7 +231,7 @@ describe('ScouterQueue coalescing (sendLingerMs / maxRecordsPerSend)', () => {
     expect(queue.stats()).toMatchObject({ recordsSent: 6, batchesSent: 1, retries: 2, bufferedRecords: 0 });
   });
 
-  it('bounds lingering batches too: the oldest are dropped and counted in records, bytes stay exact', async () => {
+  it('bounds lingering batches too: the oldest are dropped and counted in records, bytes exact once sealed', async () => {
     vi.useFakeTimers({ now: T0 });
     const mock = new MockConfig();
     const warnings: string[] = [];
@@ -250,9 +250,11 @@ describe('ScouterQueue coalescing (sendLingerMs / maxRecordsPerSend)', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(mock.calls).toBe(0);
     const done = queue.flush();
-    // sealed into one body: one envelope instead of two, plus a comma
-    expect(queue.stats().bufferedBytes).toBe(lingering - '{"records":[]}'.length + 1);
+    // sealed into one body: counted at its exact length from then on, below the lingering parts' upper bounds
+    const sealed = queue.stats().bufferedBytes;
     expect(await done).toEqual({ sent: 4, dropped: 0, pending: 0 });
+    expect(sealed).toBe(Buffer.byteLength(mock.bodies[0] ?? ''));
+    expect(lingering).toBeGreaterThan(sealed);
     expect(mock.bodies.map(values)).toEqual([
       [
         ['mae', 4],
@@ -261,7 +263,6 @@ describe('ScouterQueue coalescing (sendLingerMs / maxRecordsPerSend)', () => {
         ['mape', 5],
       ],
     ]);
-    expect(lingering - '{"records":[]}'.length + 1).toBe(Buffer.byteLength(mock.bodies[0]!));
     expect(warnings).toHaveLength(1);
   });
 
@@ -301,6 +302,33 @@ describe('ScouterQueue coalescing (sendLingerMs / maxRecordsPerSend)', () => {
     queue.insert('a', { mae: 1 });
     expect(queue.stats().bufferedRecords).toBe(1);
     expect(refTimers()).toBe(before);
+  });
+
+  it('renders a lingering batch when its body is sealed, counted until then at a bound its longest numbers reach', async () => {
+    vi.useFakeTimers({ now: T0 });
+    const mock = new MockConfig();
+    const queue = await make({ a: profile(1, ['mae', 'mape']) }, mock, { sendLingerMs: 1_000 });
+    const seal = async () => {
+      const lingering = queue.stats().bufferedBytes;
+      const done = queue.flush();
+      const sealed = queue.stats().bufferedBytes;
+      await done;
+      return { lingering, sealed, body: mock.bodies.at(-1) ?? '' };
+    };
+    // the longest texts a number has: the bound is exact for them
+    queue.insert('a', { mae: -2.2250738585072014e-308, mape: -1.7976931348623157e308 });
+    const longest = await seal();
+    expect(longest.sealed).toBe(Buffer.byteLength(longest.body));
+    expect(longest.lingering).toBe(longest.sealed);
+    expect(longest.body).toBe(
+      `{"records":[${record(0, 'model', 'mae', -2.2250738585072014e-308)},${record(1, 'model', 'mape', -1.7976931348623157e308)}]}`,
+    );
+    queue.insert('a', { mae: 0, mape: 1 / 3 });
+    const short = await seal();
+    expect(short.lingering).toBeGreaterThan(short.sealed);
+    expect(short.body).toBe(
+      `{"records":[${record(2, 'model', 'mae', 0)},${record(3, 'model', 'mape', 1 / 3)}]}`,
+    );
   });
 
   it('sendLingerMs: 0 sends every batch as its own request', async () => {

@@ -13,12 +13,28 @@ const DONE = 3;
 /** `{"records":[` + `]}`: the envelope around the records of one request body. */
 const ENVELOPE_BYTES = '{"records":[]}'.length;
 
-/** One cut batch waiting to be coalesced: its records' JSON (comma-separated `{"Custom":…}` objects). */
+/**
+ * Renders the records of cut batches as JSON when their body is sealed (implemented by each `Queue`): a cut keeps
+ * numbers only, so formatting (number to text, timestamps: most of a cut's cost) runs once per body, in one warm loop,
+ * instead of in the request that happened to complete a batch.
+ */
+export interface PartSource {
+  /** Comma-separated `{"Custom":…}` objects for a part's `data`, as the source laid it out. */
+  render(data: readonly number[]): string;
+  /** True when every rendered character is ASCII, so the text's length is its UTF-8 byte length. */
+  readonly asciiOnly: boolean;
+}
+
+/** One cut batch waiting to be coalesced: the numbers its source renders as JSON when the body is sealed. */
 interface Part {
   readonly seq: number;
-  readonly json: string;
+  readonly source: PartSource;
+  readonly data: readonly number[];
   readonly records: number;
-  /** Bytes of the body this part would be on its own (`json` + envelope); what the buffer bounds count. */
+  /**
+   * Upper bound of the bytes of the body this part would be on its own (JSON + envelope), counted by the buffer
+   * bounds until the body is sealed; then the body's exact length replaces it.
+   */
   readonly bytes: number;
 }
 
@@ -123,12 +139,12 @@ export class Outbox {
   }
 
   /**
-   * Adds one cut batch: `json` is its records' JSON text (`{"Custom":…},…`, without the envelope), `bytes` its UTF-8
-   * length. Evicts the oldest waiting batches if it does not fit. Never sends inline.
+   * Adds one cut batch: `source.render(data)` is its records' JSON text (`{"Custom":…},…`, without the envelope), at
+   * most `maxJsonBytes` long in UTF-8. Evicts the oldest waiting batches if it does not fit. Never sends inline.
    */
-  enqueue(json: string, records: number, jsonBytes: number): void {
+  enqueue(source: PartSource, data: readonly number[], records: number, maxJsonBytes: number): void {
     const o = this.#o;
-    const bytes = jsonBytes + ENVELOPE_BYTES;
+    const bytes = maxJsonBytes + ENVELOPE_BYTES;
     if (records > o.maxBufferedRecords || bytes > o.maxBufferedBytes) {
       this.#dropNew(records, bytes, 'scouter-ts: batch larger than the whole outgoing buffer, dropped');
       return;
@@ -150,12 +166,14 @@ export class Outbox {
       }
       this.#dropLingering(part);
     }
-    const part: Part = { seq: ++this.#seq, json, records, bytes };
+    const part: Part = { seq: ++this.#seq, source, data, records, bytes };
     this.#records += records;
     this.#bytes += bytes;
     this.#lingering.push(part);
     this.#lingeringRecords += records;
-    for (const waiter of this.#waiters) if (waiter.maxSeq === Infinity) waiter.pendingRecords += records;
+    if (this.#waiters.size > 0) {
+      for (const waiter of this.#waiters) if (waiter.maxSeq === Infinity) waiter.pendingRecords += records;
+    }
     if (o.sendLingerMs === 0 || this.#lingeringRecords >= o.maxRecordsPerSend) {
       this.#seal(o.sendLingerMs === 0);
     } else if (this.#lingerTimer === undefined) {
@@ -202,24 +220,20 @@ export class Outbox {
 
   /** Turns `parts[start..end)` into one body; it takes the newest part's seq, so waiters need no update. */
   #sealBody(parts: readonly Part[], start: number, end: number, records: number): void {
-    let body: string;
-    let partBytes = 0;
-    if (end - start === 1) {
-      const part = parts[start] as Part;
-      body = `{"records":[${part.json}]}`;
-      partBytes = part.bytes;
-    } else {
-      body = '{"records":[';
-      for (let i = start; i < end; i++) {
-        const part = parts[i] as Part;
-        body += i === start ? part.json : `,${part.json}`;
-        partBytes += part.bytes;
-      }
-      body += ']}';
+    let body = '{"records":[';
+    let boundBytes = 0;
+    let asciiOnly = true;
+    for (let i = start; i < end; i++) {
+      const part = parts[i] as Part;
+      const json = part.source.render(part.data);
+      body += i === start ? json : `,${json}`;
+      boundBytes += part.bytes;
+      asciiOnly &&= part.source.asciiOnly;
     }
-    // Each part was counted with its own envelope; the body has one envelope and a comma between parts.
-    const bytes = partBytes - (end - start - 1) * (ENVELOPE_BYTES - 1);
-    this.#bytes -= partBytes - bytes;
+    body += ']}';
+    // Each part was counted at its upper bound, with its own envelope: the body replaces them by its exact length.
+    const bytes = asciiOnly ? body.length : Buffer.byteLength(body);
+    this.#bytes -= boundBytes - bytes;
     const batch: Batch = {
       seq: (parts[end - 1] as Part).seq,
       body,

@@ -1,5 +1,6 @@
 import { formatTimestampMicros } from '../wire/timestamps.js';
 import type { CustomDriftProfile } from '../profile/custom-drift-profile.js';
+import type { PartSource } from './outbox.js';
 import type { Counters } from './stats.js';
 import { Metrics } from './metrics.js';
 import type { Metric, MetricsInput } from './metrics.js';
@@ -11,13 +12,14 @@ export interface QueueHost {
   readonly counters: Counters;
   /** Current time in ms since the epoch. */
   now(): number;
-  /** Reserves `count` consecutive microsecond timestamps never handed out before; returns the first. */
-  reserveMicros(count: number): number;
+  /** Reserves `count` consecutive microsecond timestamps never handed out before, from `nowMs` on; returns the first. */
+  reserveMicros(count: number, nowMs: number): number;
   /**
-   * Hands a cut batch to the outgoing buffer: `json` is its records' JSON (`{"Custom":…},…`, no envelope) and `bytes`
-   * its UTF-8 length; the buffer coalesces it with other batches into one `{"records":[…]}` body.
+   * Hands a cut batch to the outgoing buffer: `source.render(data)` is its records' JSON (`{"Custom":…},…`, no
+   * envelope), at most `maxBytes` long in UTF-8; the buffer renders it when it coalesces it with other batches into
+   * one `{"records":[…]}` body.
    */
-  enqueue(json: string, records: number, bytes: number): void;
+  enqueue(source: PartSource, data: readonly number[], records: number, maxBytes: number): void;
   /** Logs a warning once per key. */
   warnOnce(key: string, obj: object, msg: string): void;
 }
@@ -30,11 +32,17 @@ const MAX_NAME_SPELLINGS = 256;
  * (bench/README.md, "Where the remaining points go"). Larger profiles, and other spellings, use `#slots`.
  */
 const SCANNED_NAMES = 8;
+/** `{"Custom":{"created_at":"` and `}}` around a record, and the length of its timestamp. */
+const RECORD_FRAME_BYTES = '{"Custom":{"created_at":"}}'.length;
+const STAMP_BYTES = '2025-11-24T16:33:58.999000Z'.length;
+/** The longest text `String()` gives a finite number, e.g. `-2.2250738585072014e-308`. */
+const MAX_NUMBER_BYTES = 24;
 
 /**
  * The per-alias handle returned by `scouterQueue.get(alias)`, like Python's `Queue`. `insert()` only accumulates a
  * running sum and count per profile metric; every `sampleSize` inserts it cuts a batch holding one record per metric
- * with the batch mean (Scouter's custom queue semantics), serialised once and handed to the outgoing buffer.
+ * with the batch mean (Scouter's custom queue semantics) and hands it to the outgoing buffer as numbers, rendered as
+ * JSON once, when its request body is sealed.
  */
 export class Queue {
   /** The alias this queue was registered under. */
@@ -57,7 +65,9 @@ export class Queue {
   readonly #counts: Float64Array;
   readonly #names: string[];
   readonly #recordTails: string[];
-  readonly #asciiOnly: boolean;
+  /** Upper bound of a record's UTF-8 bytes per metric, with the comma before it. */
+  readonly #recordBounds: number[];
+  readonly #source: PartSource;
   #inserts = 0;
   #lastCutAt: number;
   #stampSecond = -1;
@@ -83,7 +93,13 @@ export class Queue {
     this.#recordTails = this.#names.map(
       (metric) => `"${identity},"metric":${JSON.stringify(metric)},"value":`,
     );
-    this.#asciiOnly = this.#recordTails.every((tail) => Buffer.byteLength(tail) === tail.length);
+    this.#recordBounds = this.#recordTails.map(
+      (tail) => 1 + RECORD_FRAME_BYTES + STAMP_BYTES + Buffer.byteLength(tail) + MAX_NUMBER_BYTES,
+    );
+    this.#source = {
+      asciiOnly: this.#recordTails.every((tail) => Buffer.byteLength(tail) === tail.length),
+      render: (data) => this.#render(data),
+    };
   }
 
   /** When this alias last cut a batch (ms since the epoch); drives the timer flush. */
@@ -133,20 +149,20 @@ export class Queue {
     if (++this.#inserts >= this.sampleSize) this.cut();
   }
 
-  /** Turns the accumulated inserts into one batch now (used by the size trigger, the timer, flush and shutdown). */
+  /**
+   * Turns the accumulated inserts into one batch now (used by the size trigger, the timer, flush and shutdown). The
+   * batch is numbers (first timestamp, then metric slot and mean per record): `#render` formats it later.
+   */
   cut(): void {
     const host = this.#host;
-    this.#lastCutAt = host.now();
+    const now = host.now();
+    this.#lastCutAt = now;
     if (this.#inserts === 0) return;
     this.#inserts = 0;
     const counts = this.#counts;
     const sums = this.#sums;
-    let present = 0;
-    for (let i = 0; i < counts.length; i++) if ((counts[i] as number) > 0) present++;
-    if (present === 0) return;
-    let micros = host.reserveMicros(present);
-    let json = '';
-    let written = 0;
+    const data: number[] = [0];
+    let maxBytes = -1;
     for (let i = 0; i < counts.length; i++) {
       const count = counts[i] as number;
       if (count === 0) continue;
@@ -162,11 +178,23 @@ export class Queue {
         );
         continue;
       }
-      json += `${written === 0 ? '' : ','}{"Custom":{"created_at":"${this.#stamp(micros++)}${this.#recordTails[i]}${String(mean)}}}`;
-      written++;
+      data.push(i, mean);
+      maxBytes += this.#recordBounds[i] as number;
     }
-    if (written === 0) return;
-    host.enqueue(json, written, this.#asciiOnly ? json.length : Buffer.byteLength(json));
+    const records = (data.length - 1) / 2;
+    if (records === 0) return;
+    data[0] = host.reserveMicros(records, now);
+    host.enqueue(this.#source, data, records, maxBytes);
+  }
+
+  /** The JSON of a batch `cut()` laid out: `{"Custom":…}` objects, comma-separated, timestamps consecutive. */
+  #render(data: readonly number[]): string {
+    let micros = data[0] as number;
+    let json = '';
+    for (let i = 1; i < data.length; i += 2) {
+      json += `${i === 1 ? '' : ','}{"Custom":{"created_at":"${this.#stamp(micros++)}${this.#recordTails[data[i] as number]}${String(data[i + 1])}}}`;
+    }
+    return json;
   }
 
   /** `formatTimestampMicros`, with the part up to the second cached: formatting dominated the cost of a cut. */

@@ -141,10 +141,14 @@ describe('ScouterQueue batching (Scouter custom queue semantics)', () => {
       now: () => Date.UTC(2025, 10, 24, 16, 33, 58, 999),
     });
     for (let i = 0; i < 1001; i++) queue.insert('a', { PRÉCISION: i });
+    // A lingering batch counts at an upper bound of its bytes; flush() seals it, and its body counts exactly.
+    const lingering = queue.stats().bufferedBytes;
+    const flushed = queue.flush();
     const buffered = queue.stats().bufferedBytes;
-    await queue.flush();
+    await flushed;
     expect(buffered).toBe(mock.bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0));
     expect(buffered).toBeGreaterThan(mock.bodies.reduce((sum, body) => sum + body.length, 0));
+    expect(lingering).toBeGreaterThan(buffered);
     const stamps = mock.records.map((r) => r.created_at);
     expect(new Set(stamps).size).toBe(1001);
     expect([stamps[0], stamps[999], stamps[1000]]).toEqual([

@@ -219,12 +219,12 @@ export class ScouterQueue {
       closed: false,
       counters: this.#counters,
       now,
-      reserveMicros: (count) => {
-        const start = Math.max(Math.floor(now() * 1000), this.#lastMicros + 1);
+      reserveMicros: (count, nowMs) => {
+        const start = Math.max(Math.floor(nowMs * 1000), this.#lastMicros + 1);
         this.#lastMicros = start + count - 1;
         return start;
       },
-      enqueue: (json, records, bytes) => outbox.enqueue(json, records, bytes),
+      enqueue: (source, data, records, maxBytes) => outbox.enqueue(source, data, records, maxBytes),
       warnOnce: (key, obj, msg) => {
         if (this.#warned.has(key) || this.#warned.size >= MAX_WARNED_KEYS) return;
         this.#warned.add(key);
