@@ -20,8 +20,8 @@ export interface HttpRequestOptions {
   query?: Record<string, QueryValue>;
   /** Body serialised with `JSON.stringify` and sent as `application/json`; default none. */
   json?: unknown;
-  /** Body sent as is with `Content-Type: application/json` (already serialised JSON); default none. */
-  body?: string;
+  /** Body sent as is with `Content-Type: application/json` (already serialised JSON, as text or UTF-8); default none. */
+  body?: string | Uint8Array;
   /** Whether the route needs a bearer token (log in first, re-login on 401); default true. */
   auth?: boolean;
 }
@@ -52,7 +52,7 @@ export interface ExchangeRequest {
   path: string;
   method: string;
   headers: Record<string, string>;
-  body: string | undefined;
+  body: string | Uint8Array | undefined;
   /** Fires once the whole-request deadline passed; the exchange must then abort with `signal.reason`. */
   signal: Deadline;
 }
@@ -318,7 +318,7 @@ export class SessionCore {
   }
 
   async #exchangeOnce(method: string, route: string, options: HttpRequestOptions): Promise<ExchangeResponse> {
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (options.body !== undefined) body = options.body;
     else if (options.json !== undefined) body = JSON.stringify(options.json);
     const { timeoutMs } = this.#settings;

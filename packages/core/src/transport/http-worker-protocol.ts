@@ -9,8 +9,11 @@ import {
   ScouterTimeoutError,
 } from '../errors.js';
 
-/** Main thread -> worker. */
-export type WorkerRequest = { type: 'publish'; id: number; body: string } | { type: 'close' };
+/**
+ * Main thread -> worker. A body travels as UTF-8 bytes whose buffer is transferred, not copied: a string would be
+ * cloned into the worker's heap (a large object there, for a coalesced body) and encoded again by node:http.
+ */
+export type WorkerRequest = { type: 'publish'; id: number; body: Uint8Array } | { type: 'close' };
 
 /** A delivery error as plain data. */
 export interface SerializedDeliveryError {

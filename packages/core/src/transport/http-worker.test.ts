@@ -78,6 +78,19 @@ describe('WorkerHttpTransport', () => {
     await expect(transport.publish(body(1))).rejects.toMatchObject({ code: 'ERR_NETWORK', retryable: false });
   });
 
+  it('hands the worker UTF-8 bytes: non-ASCII text arrives intact, and the same body can be published again', async () => {
+    const { sink, transport } = await start();
+    expect(await transport.whenReady()).toBe(true);
+    const text = body(0.5).replace('"mae"', '"précision_µ"').replace('"ml"', '"模型"');
+    await transport.publish(text);
+    await transport.publish(text);
+    expect(sink.bodies).toEqual([JSON.parse(text), JSON.parse(text)]);
+    expect(sink.records.map((r) => [r.space, r.metric])).toEqual([
+      ['模型', 'précision_µ'],
+      ['模型', 'précision_µ'],
+    ]);
+  });
+
   it('rejects with the same error class and retry fields the in-thread transport gives', async () => {
     const { sink, transport } = await start();
     expect(await transport.whenReady()).toBe(true);

@@ -14,6 +14,7 @@ import { HttpTransport } from './http.js';
 import type { Transport } from './types.js';
 
 const CLOSE_TIMEOUT_MS = 5_000;
+const utf8 = new TextEncoder();
 
 /**
  * The worker's script: dist/http-worker-entry.js next to the bundle. Run from the TypeScript sources (the repository's
@@ -105,10 +106,12 @@ export class WorkerHttpTransport implements Transport {
       return this.#local.publish(body);
     }
     const id = ++this.#nextId;
+    // Its own ArrayBuffer (unlike a small Buffer, which may be a slice of node's shared pool), so it can be transferred.
+    const bytes = utf8.encode(body);
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) worker.ref();
-      worker.postMessage({ type: 'publish', id, body } satisfies WorkerRequest);
+      worker.postMessage({ type: 'publish', id, body: bytes } satisfies WorkerRequest, [bytes.buffer]);
     });
   }
 
