@@ -240,6 +240,7 @@ export class RequestMonitor implements CaptureReceiver {
       maxBufferedBytes: rest.maxBufferedBytes,
       sendLingerMs: rest.sendLingerMs,
       maxRecordsPerSend: rest.maxRecordsPerSend,
+      maxBytesPerSend: rest.maxBytesPerSend,
       concurrency: rest.concurrency,
       maxRetries: rest.maxRetries,
       retryBaseMs: rest.retryBaseMs,

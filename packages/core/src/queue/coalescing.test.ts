@@ -153,6 +153,28 @@ describe('ScouterQueue coalescing (sendLingerMs / maxRecordsPerSend)', () => {
     expect(mock.bodies).toHaveLength(4);
   });
 
+  it('under load sends as soon as maxBytesPerSend bytes wait; no coalesced body is larger, a larger batch goes alone', async () => {
+    vi.useFakeTimers({ now: T0 });
+    const mock = new MockConfig();
+    const names = Array.from({ length: 12 }, (_, i) => `metric_${i}`);
+    const queue = await make({ a: profile(1, ['m1', 'm2', 'm3']), big: profile(1, names, 'big') }, mock, {
+      sendLingerMs: 60_000,
+      maxBytesPerSend: 1024,
+      concurrency: 1,
+    });
+    // A batch of 3 records is at most 3 × (1 + 27 + 27 + tail + 24) bytes: about 440 here, so two fit in 1024.
+    for (let i = 0; i < 6; i++) queue.insert('a', { m1: i, m2: i, m3: i });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(mock.bodies.map((b) => values(b).length)).toEqual([6, 6]);
+    expect(queue.stats().bufferedRecords).toBe(6);
+    // 12 records in one batch: over 1024 bytes on its own, sent as one body, never split.
+    queue.insert('big', Object.fromEntries(names.map((name) => [name, 0.5])));
+    expect(await queue.flush()).toEqual({ sent: 18, dropped: 0, pending: 0 });
+    expect(mock.bodies.map((b) => values(b).length)).toEqual([6, 6, 6, 12]);
+    for (const body of mock.bodies.slice(0, 3)) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(1024);
+    expect(Buffer.byteLength(mock.bodies[3] ?? '')).toBeGreaterThan(1024);
+  });
+
   it('flush() and shutdown() do not wait for the linger', async () => {
     const mock = new MockConfig();
     const queue = await make({ a: profile(1, ['mae']), b: profile(1, ['mae'], 'other') }, mock, {

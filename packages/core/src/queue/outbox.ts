@@ -67,6 +67,7 @@ export interface OutboxOptions {
   concurrency: number;
   sendLingerMs: number;
   maxRecordsPerSend: number;
+  maxBytesPerSend: number;
   maxBufferedRecords: number;
   maxBufferedBytes: number;
   maxRetries: number;
@@ -96,7 +97,7 @@ function asScouterError(err: unknown): ScouterError {
 
 /**
  * The bounded buffer of outgoing batches and their delivery. Cut batches first linger (up to `sendLingerMs`, or until
- * `maxRecordsPerSend` records wait) and are then coalesced into one `{"records":[…]}` body, like Kafka's `linger.ms`:
+ * `maxRecordsPerSend` records or `maxBytesPerSend` bytes wait) and are then coalesced into one `{"records":[…]}` body, like Kafka's `linger.ms`:
  * one POST per many batches instead of one per batch. Bodies are sent at most `concurrency` at a time (p-queue), with
  * exponential backoff and full jitter on retryable errors, `Retry-After` honoured, the oldest batch evicted when full.
  * Lingering batches and bodies waiting for a retry count against the bounds, so a long outage cannot grow memory.
@@ -108,6 +109,8 @@ export class Outbox {
   readonly #ready: Batch[] = [];
   #lingering: Part[] = [];
   #lingeringRecords = 0;
+  /** Upper bound of the lingering parts' JSON, one comma each: one body of them all is `ENVELOPE_BYTES - 1` more. */
+  #lingeringJsonBytes = 0;
   #lingerTimer: NodeJS.Timeout | undefined;
   readonly #sendQueue: PQueue;
   readonly #waiters = new Set<Waiter>();
@@ -171,10 +174,11 @@ export class Outbox {
     this.#bytes += bytes;
     this.#lingering.push(part);
     this.#lingeringRecords += records;
+    this.#lingeringJsonBytes += bytes - ENVELOPE_BYTES + 1;
     if (this.#waiters.size > 0) {
       for (const waiter of this.#waiters) if (waiter.maxSeq === Infinity) waiter.pendingRecords += records;
     }
-    if (o.sendLingerMs === 0 || this.#lingeringRecords >= o.maxRecordsPerSend) {
+    if (o.sendLingerMs === 0 || this.#fullBodyWaits()) {
       this.#seal(o.sendLingerMs === 0);
     } else if (this.#lingerTimer === undefined) {
       this.#lingerTimer = setTimeout(this.#onLinger, o.sendLingerMs);
@@ -187,23 +191,39 @@ export class Outbox {
     this.#seal(true);
   };
 
+  /** True when the lingering parts fill a body: `maxRecordsPerSend` records or `maxBytesPerSend` bytes. */
+  #fullBodyWaits(): boolean {
+    return (
+      this.#lingeringRecords >= this.#o.maxRecordsPerSend ||
+      this.#lingeringJsonBytes + ENVELOPE_BYTES - 1 >= this.#o.maxBytesPerSend
+    );
+  }
+
   /**
-   * Coalesces lingering parts, oldest first, into bodies of at most `maxRecordsPerSend` records (a part is never
-   * split): all of them when `all`, else only full bodies (the size trigger). Sealed bodies are sent in seq order.
+   * Coalesces lingering parts, oldest first, into bodies of at most `maxRecordsPerSend` records and `maxBytesPerSend`
+   * bytes (a part is never split, so a part larger than that is a body of its own): all of them when `all`, else only
+   * full bodies (the size trigger). Sealed bodies are sent in seq order.
    */
   #seal(all: boolean): void {
-    const max = this.#o.maxRecordsPerSend;
+    const { maxRecordsPerSend, maxBytesPerSend } = this.#o;
     const parts = this.#lingering;
     let start = 0;
-    while (start < parts.length && (all || this.#lingeringRecords >= max)) {
+    while (start < parts.length && (all || this.#fullBodyWaits())) {
       let end = start + 1;
       let records = (parts[start] as Part).records;
-      while (end < parts.length && records + (parts[end] as Part).records <= max) {
-        records += (parts[end] as Part).records;
+      let jsonBytes = (parts[start] as Part).bytes - ENVELOPE_BYTES + 1;
+      while (end < parts.length) {
+        const next = parts[end] as Part;
+        const nextJsonBytes = next.bytes - ENVELOPE_BYTES + 1;
+        if (records + next.records > maxRecordsPerSend) break;
+        if (jsonBytes + nextJsonBytes + ENVELOPE_BYTES - 1 > maxBytesPerSend) break;
+        records += next.records;
+        jsonBytes += nextJsonBytes;
         end++;
       }
       this.#sealBody(parts, start, end, records);
       this.#lingeringRecords -= records;
+      this.#lingeringJsonBytes -= jsonBytes;
       start = end;
     }
     if (start === 0) return;
@@ -296,6 +316,7 @@ export class Outbox {
     for (const part of this.#lingering) abandoned += part.records;
     this.#lingering = [];
     this.#lingeringRecords = 0;
+    this.#lingeringJsonBytes = 0;
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
     this.#batches.clear();
@@ -442,6 +463,7 @@ export class Outbox {
     }
     this.#lingering.shift();
     this.#lingeringRecords -= part.records;
+    this.#lingeringJsonBytes -= part.bytes - ENVELOPE_BYTES + 1;
     if (this.#lingering.length === 0 && this.#lingerTimer !== undefined) {
       clearTimeout(this.#lingerTimer);
       this.#lingerTimer = undefined;

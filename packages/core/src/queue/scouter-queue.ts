@@ -118,6 +118,7 @@ export class ScouterQueue {
       concurrency: parsed.concurrency,
       sendLingerMs: parsed.sendLingerMs,
       maxRecordsPerSend: parsed.maxRecordsPerSend,
+      maxBytesPerSend: parsed.maxBytesPerSend,
       maxBufferedRecords: parsed.maxBufferedRecords,
       maxBufferedBytes: parsed.maxBufferedBytes,
       maxRetries: parsed.maxRetries,
