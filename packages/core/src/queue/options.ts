@@ -47,8 +47,11 @@ const isLogger = (value: unknown): value is QueueLogger =>
 export const scouterQueueOptionsSchema = z.strictObject({
   /** A partial batch is sent when this much time passed since the alias last cut a batch. Default 30000 (Scouter's). */
   flushIntervalMs: positiveMs().default(30_000),
-  /** Records (across aliases) that may wait for delivery, retries included; then the oldest batch is dropped. Default 10000. */
-  maxBufferedRecords: positiveInt('records').default(10_000),
+  /**
+   * Records (across aliases) that may wait for delivery, retries included; then the oldest batch is dropped. Default
+   * 50000: ten full request bodies, so two in flight never crowd out new batches; `maxBufferedBytes` bounds memory.
+   */
+  maxBufferedRecords: positiveInt('records').default(50_000),
   /** Bytes of JSON bodies that may wait for delivery, retries included; then the oldest batch is dropped. Default 8 MiB. */
   maxBufferedBytes: z
     .number()
