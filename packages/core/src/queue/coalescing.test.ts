@@ -368,5 +368,8 @@ describe('ScouterQueue coalescing (sendLingerMs / maxRecordsPerSend)', () => {
     await expect(
       make({ a: profile(1, ['mae']) }, new MockConfig(), { maxRecordsPerSend: 0 }),
     ).rejects.toThrow(/maxRecordsPerSend: must be > 0/);
+    await expect(
+      make({ a: profile(1, ['mae']) }, new MockConfig(), { maxBytesPerSend: 1023 }),
+    ).rejects.toThrow(/maxBytesPerSend: must be >= 1024 bytes/);
   });
 });
