@@ -32,6 +32,7 @@ import {
   type Stats,
 } from './adapter-servers.js';
 import { LatencyHistogram, SliceLoader } from './slice-load.js';
+import { seededRandom } from './seeded-random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -181,7 +182,9 @@ const slicedLatency = new Map<string, LatencyHistogram>();
 
 /**
  * Sliced: `rounds` rounds in which every server (bare included) gets one slice of `sliceMs`, after an unmeasured
- * `prewarm`, in an order rotating per round, so each server sits at each position and idles as long as the others.
+ * `prewarm`, in a random order per round (seeded by the generation), so each server sits at each position and
+ * follows each other server about equally often, and idles as long as the others. (A rotating order, used before
+ * 2026-11-27 08:46 UTC, made every server follow the same one within a round.)
  * Server CPU and GC per request are read over the whole generation (prewarm requests included), and CPU also
  * around each of a server's slices, so what it used between them can be charged to its requests.
  */
@@ -204,9 +207,11 @@ async function runSlices(framework: string, servers: Server[], generation: numbe
   const loadedCpu = servers.map(() => 0);
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const random = seededRandom(generation + 1);
+  const order = servers.map((_, i) => i);
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < servers.length; k++) {
-      const i = (k + round) % servers.length;
+    shuffle(order, random);
+    for (const i of order) {
       const loader = loaders[i] as SliceLoader;
       const server = servers[i] as Server;
       const cpuBefore = (await server.ask<Stats>('stats', 'stats')).cpuMicros;
@@ -251,6 +256,14 @@ async function runSlices(framework: string, servers: Server[], generation: numbe
     const histogram = slicedLatency.get(server.variant) ?? new LatencyHistogram();
     histogram.merge((loaders[i] as SliceLoader).latency);
     slicedLatency.set(server.variant, histogram);
+  }
+}
+
+/** Fisher–Yates, in place. */
+function shuffle(items: number[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as number, items[i] as number];
   }
 }
 

@@ -12,7 +12,8 @@ import {
   type CustomRecordRow,
   type Storage,
 } from '@scouter-ts/server';
-import { fmt, printTable, quantile, seededRandom, startBackends, startChildServer } from './server-common.js';
+import { seededRandom } from './seeded-random.js';
+import { fmt, printTable, quantile, startBackends, startChildServer } from './server-common.js';
 
 const arg = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));

@@ -14,12 +14,12 @@ import {
   fmt,
   printTable,
   quantile,
-  seededRandom,
   serverRecordsBody,
   startBackends,
   startChildServer,
   type ChildServer,
 } from './server-common.js';
+import { seededRandom } from './seeded-random.js';
 
 const arg = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));

@@ -1,0 +1,13 @@
+// Deterministic pseudo-random numbers for the benchmarks (mulberry32): the same data, or the same orders, every run.
+
+/** A generator of numbers in [0, 1) that depends only on `seed`. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
