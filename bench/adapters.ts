@@ -7,9 +7,9 @@
 // sharing it; which starts first alternates per round): a slow moment of the VM then hits both sides of a pair.
 // Before each measured block the variant server (concurrent: both) gets `--prewarm` seconds (default 0.5) of
 // unmeasured load: a server that sat idle since its last block started measurably slower than the always-busy bare one.
-// `--pairing sliced` loads one server at a time in short slices (`--slice` ms, default 250) in a rotating order,
-// with a keep-alive load generator (bench/slice-load.ts), so the VM's swings, which last seconds, hit every server
-// alike; the ratio is each variant's req/s over all its slices to bare's.
+// `--pairing sliced` loads one server at a time in short slices (`--slice` ms, default 250) in a random order
+// per round, with a keep-alive load generator (bench/slice-load.ts), so the VM's swings, which last seconds, hit
+// every server alike; the ratio is each variant's req/s over all its slices to bare's.
 // Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
 // [--framework express|fastify] [--pairing sequential|concurrent|sliced] [--slice MS] [--generations N]
 // [--baseline bare|emitter|register-empty]
@@ -456,7 +456,7 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
     pairing === 'concurrent'
       ? `concurrent pairs: bare and variant loaded at once, sharing CPU 0; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
       : sliced
-        ? `one server at a time, order rotating per round, ${fmt(prewarm * 1000, 0)} ms unmeasured before each slice; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
+        ? `one server at a time, random order per round, ${fmt(prewarm * 1000, 0)} ms unmeasured before each slice; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
         : 'sequential pairs: bare | variant | bare';
   const blocks = sliced ? `${sliceMs} ms slices` : `${duration} s blocks`;
   console.log(
