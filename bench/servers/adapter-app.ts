@@ -61,7 +61,8 @@ const workIterations = (() => {
  * Our variants: `scouter` (defaults: deliveries from a worker thread), `scouter-als` (asyncContext: true, for
  * record()), `scouter-main` (deliveries from the app's thread: `HttpConfig({ thread: 'main' })`), `scouter-mock`
  * (in-memory transport), `scouter-null` (a transport that discards: everything but the delivery),
- * `scouter-null-noinsert` (the same, the handler never inserting), `scouter-linger<ms>` (longer coalescing).
+ * `scouter-null-noinsert` (the same, the handler never inserting), `scouter-null-noseal` (inserting, no delivery
+ * work during the run), `scouter-linger<ms>` (longer coalescing).
  */
 const isScouter = variant.startsWith('scouter');
 /** `…-noinsert`: the plugin registered, the handler never touching `request.scouter` (bisection of startup effects). */
@@ -83,6 +84,18 @@ const scouterOptions = () => ({
   // `scouter-linger<ms>`: POSTs coalesced over <ms> (default 1000), up to 5000 records each.
   ...(variant.startsWith('scouter-linger')
     ? { sendLingerMs: Number(variant.slice('scouter-linger'.length)), maxRecordsPerSend: 5000 }
+    : {}),
+  // `…-noseal`: batches are cut every `sampleSize` inserts but never coalesced, rendered or sent during the run (they
+  // linger in a buffer large enough for all of them): bisects the per-request path from the once-a-second delivery.
+  ...(variant.endsWith('-noseal')
+    ? {
+        sendLingerMs: 2_147_483_647,
+        flushIntervalMs: 2_147_483_647,
+        maxRecordsPerSend: 1e9,
+        maxBytesPerSend: 2 ** 40,
+        maxBufferedRecords: 1e9,
+        maxBufferedBytes: 2 ** 40,
+      }
     : {}),
   // BENCH_SCOUTER_OPTIONS='{"sendLingerMs":0}' adds plugin options to our variants, for diagnosis.
   ...(JSON.parse(process.env.BENCH_SCOUTER_OPTIONS ?? '{}') as object),
