@@ -98,8 +98,9 @@ function asScouterError(err: unknown): ScouterError {
 /**
  * The bounded buffer of outgoing batches and their delivery. Cut batches first linger (up to `sendLingerMs`, or until
  * `maxRecordsPerSend` records or `maxBytesPerSend` bytes wait) and are then coalesced into one `{"records":[…]}` body,
- * like Kafka's `linger.ms`: one POST per many batches instead of one per batch. Bodies are sent at most `concurrency` at a time (p-queue), with
- * exponential backoff and full jitter on retryable errors, `Retry-After` honoured, the oldest batch evicted when full.
+ * like Kafka's `linger.ms`: one POST per many batches instead of one per batch. Bodies are sent at most
+ * `concurrency` at a time (p-queue), with exponential backoff and full jitter on retryable errors, `Retry-After`
+ * honoured, the oldest batch evicted when full.
  * Lingering batches and bodies waiting for a retry count against the bounds, so a long outage cannot grow memory.
  * Sequence numbers order everything: every part lingering is newer than every sealed body.
  */
