@@ -62,11 +62,15 @@ const workIterations = (() => {
  * record()), `scouter-main` (deliveries from the app's thread: `HttpConfig({ thread: 'main' })`), `scouter-mock`
  * (in-memory transport), `scouter-null` (a transport that discards: everything but the delivery),
  * `scouter-null-noinsert` (the same, the handler never inserting), `scouter-null-noseal` (inserting, no delivery
- * work during the run), `scouter-linger<ms>` (longer coalescing).
+ * work during the run), `scouter-linger<ms>` (longer coalescing); Fastify only: `scouter-null-queue` and
+ * `scouter-null-batched` (the handler's insert straight into the queue, one by one or 25 at a time: bisection of
+ * the adapter layer and of per-request batching).
  */
 const isScouter = variant.startsWith('scouter');
 /** `…-noinsert`: the plugin registered, the handler never touching `request.scouter` (bisection of startup effects). */
 const noInsert = variant.endsWith('-noinsert');
+/** `…-queue` / `…-batched` (Fastify): inserts go straight to the queue, one by one or 25 at a time. */
+const viaQueue = variant.endsWith('-queue') || variant.endsWith('-batched');
 const scouterOptions = () => ({
   profiles: { model: profilePath },
   transport:
@@ -176,7 +180,40 @@ async function startFastify(
   const Fastify = require('fastify');
   const app = Fastify({ keepAliveTimeout: 60_000 });
   let finish: Finish = async () => ({});
-  if (isScouter) {
+  if (isScouter && viaQueue) {
+    // `…-queue` / `…-batched`: the plugin registered in an encapsulated context (for its queue only), the handler's
+    // insert reaching the queue through a plain getter (bisection of the adapter layer and of per-request batching).
+    type Queues = { get(alias: string): { insert(metrics: Record<string, number>): void }; stats(): object };
+    let queues: Queues | undefined;
+    await app.register(async (child: { register: typeof app.register; scouter: Queues }) => {
+      await child.register(scouterPlugin, scouterOptions());
+      queues = child.scouter;
+    });
+    const target = (queues as Queues).get('model');
+    const pending: Array<Record<string, number> | undefined> = new Array(25).fill(undefined);
+    let held = 0;
+    const drain = () => {
+      for (let i = 0; i < held; i++) {
+        target.insert(pending[i] as Record<string, number>);
+        pending[i] = undefined;
+      }
+      held = 0;
+    };
+    const keeper = variant.endsWith('-batched')
+      ? {
+          insert(metrics: Record<string, number>) {
+            pending[held++] = metrics;
+            if (held === pending.length) drain();
+          },
+        }
+      : { insert: (metrics: Record<string, number>) => target.insert(metrics) };
+    app.decorateRequest('scouter', { getter: () => keeper });
+    finish = async () => {
+      drain();
+      await app.close();
+      return { queue: (queues as Queues).stats() };
+    };
+  } else if (isScouter) {
     await app.register(scouterPlugin, scouterOptions());
     finish = async () => {
       const queue = app.scouter;
