@@ -5,7 +5,10 @@
 // bench/adapters.ts and bench/alloc.ts, pinned to a CPU, controlled over IPC (stats, heap, finish).
 // Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
 // require hooks can patch them (as an application preloading an OTel SDK would).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { Server } from 'node:http';
@@ -64,15 +67,29 @@ const workIterations = (() => {
  * `scouter-null-noinsert` (the same, the handler never inserting), `scouter-null-noseal` (inserting, no delivery
  * work during the run), `scouter-linger<ms>` (longer coalescing); Fastify only: `scouter-null-queue` and
  * `scouter-null-batched` (the handler's insert straight into the queue, one by one or 25 at a time: bisection of
- * the adapter layer and of per-request batching).
+ * the adapter layer and of per-request batching); `scouter-null-nocut` (batches cut by the flush timer only).
  */
 const isScouter = variant.startsWith('scouter');
 /** `…-noinsert`: the plugin registered, the handler never touching `request.scouter` (bisection of startup effects). */
 const noInsert = variant.endsWith('-noinsert');
 /** `…-queue` / `…-batched` (Fastify): inserts go straight to the queue, one by one or 25 at a time. */
 const viaQueue = variant.endsWith('-queue') || variant.endsWith('-batched');
+/**
+ * `…-nocut`: the bench profile with a `sample_size` no run reaches, so batches are cut only by the flush timer, not
+ * every 25 requests (bisection of the per-request path: the inserts without the cuts).
+ */
+const scouterProfile = (): string => {
+  if (!variant.endsWith('-nocut')) return profilePath;
+  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as { config: { sample_size: number } };
+  profile.config.sample_size = Number.MAX_SAFE_INTEGER;
+  const dir = mkdtempSync(join(tmpdir(), 'scouter-bench-nocut-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'profile.json');
+  writeFileSync(path, JSON.stringify(profile));
+  return path;
+};
 const scouterOptions = () => ({
-  profiles: { model: profilePath },
+  profiles: { model: scouterProfile() },
   transport:
     variant === 'scouter-mock'
       ? new MockConfig()
