@@ -74,6 +74,7 @@ const isScouter = variant.startsWith('scouter');
 const noInsert = variant.endsWith('-noinsert');
 /** `…-queue` / `…-batched` (Fastify): inserts go straight to the queue, one by one or 25 at a time. */
 const viaQueue = variant.endsWith('-queue') || variant.endsWith('-batched');
+if (viaQueue && framework !== 'fastify') throw new Error(`variant ${variant} exists for Fastify only`);
 /**
  * `…-nocut`: the bench profile with a `sample_size` no run reaches, so batches are cut only by the flush timer, not
  * every 25 requests (bisection of the per-request path: the inserts without the cuts).
