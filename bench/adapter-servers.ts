@@ -50,7 +50,10 @@ export function saveBenchProfile(framework: string): { profileDir: string; profi
   return { profileDir, profilePath: profile.save(join(profileDir, 'profile.json')) };
 }
 
-/** Starts one server process; `nodeFlags` go to node before the script (e.g. heap sizes); `env` is added to its environment. */
+/**
+ * Starts one server process; `nodeFlags` go to node before the script (e.g. heap sizes); `env` is added to its
+ * environment; `wrapper` (e.g. `['valgrind', '--tool=callgrind']`) runs node under that command instead of taskset.
+ */
 export async function startServer(
   framework: string,
   variant: string,
@@ -58,13 +61,16 @@ export async function startServer(
   profile: string,
   nodeFlags: readonly string[] = [],
   env: Record<string, string> = {},
+  wrapper: readonly string[] = [],
 ): Promise<Server> {
-  const command = hasTaskset ? 'taskset' : process.execPath;
+  const pin = hasTaskset && wrapper.length === 0;
+  const command = wrapper[0] ?? (pin ? 'taskset' : process.execPath);
   // BENCH_CPU_PROF_DIR=/some/dir writes one V8 CPU profile per server (<dir>/<framework>-<variant>/), for diagnosis.
   const profDir = process.env.BENCH_CPU_PROF_DIR;
   const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, `${framework}-${variant}`)] : [];
   const argv = [
-    ...(hasTaskset ? ['-c', '0', process.execPath] : []),
+    ...(wrapper.length > 0 ? [...wrapper.slice(1), process.execPath] : []),
+    ...(pin ? ['-c', '0', process.execPath] : []),
     ...prof,
     '--expose-gc',
     ...nodeFlags,
