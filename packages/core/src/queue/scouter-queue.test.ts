@@ -536,6 +536,9 @@ describe('ScouterQueue lifecycle', () => {
     expect(() => queue.insert('a', { mae: 1, mape: 2 })).not.toThrow();
     queue.get('b').insert(new Metrics([new Metric('mae', 1)]));
     expect(queue.stats().dropped.afterShutdown).toBe(3);
+    // Counted per alias and summed; inserts after shutdown are not among them.
+    expect(queue.stats().inserted).toBe(2);
+    expect([queue.get('a').inserted, queue.get('b').inserted]).toEqual([1, 1]);
     expect(calls.filter((c) => c.msg?.includes('after shutdown'))).toHaveLength(1);
     await expect(new MockTransport(mock).publish('{}')).resolves.toBeUndefined();
     expect(await queue.flush()).toEqual({ sent: 0, dropped: 0, pending: 0 });

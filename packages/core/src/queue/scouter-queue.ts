@@ -61,7 +61,8 @@ export class ScouterQueue {
   readonly #now: () => number;
   readonly #warned = new Set<string>();
   #lastMicros = 0;
-  readonly #host: QueueHost & { closed: boolean };
+  readonly #host: QueueHost;
+  #closed = false;
   #timer: NodeJS.Timeout | undefined;
   #shutdown: Promise<FlushResult> | undefined;
 
@@ -172,7 +173,8 @@ export class ScouterQueue {
   shutdown(options: ShutdownOptions = {}): Promise<FlushResult> {
     if (this.#shutdown !== undefined) return this.#shutdown;
     const { timeoutMs } = parseOptions(shutdownCallSchema, options, 'shutdown()');
-    this.#host.closed = true;
+    this.#closed = true;
+    for (const queue of this.#queues.values()) queue.close();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     const tracker = this.#outbox.track();
@@ -185,7 +187,7 @@ export class ScouterQueue {
   stats(): QueueStats {
     const c = this.#counters;
     return {
-      inserted: c.inserted,
+      inserted: [...this.#queues.values()].reduce((sum, queue) => sum + queue.inserted, 0),
       recordsSent: c.recordsSent,
       batchesSent: c.batchesSent,
       retries: c.retries,
@@ -213,11 +215,10 @@ export class ScouterQueue {
     return result;
   }
 
-  #createHost(): QueueHost & { closed: boolean } {
+  #createHost(): QueueHost {
     const outbox = this.#outbox;
     const now = this.#now;
     return {
-      closed: false,
       counters: this.#counters,
       now,
       reserveMicros: (count, nowMs) => {
@@ -242,7 +243,7 @@ export class ScouterQueue {
 
   readonly #onTimer = (): void => {
     this.#timer = undefined;
-    if (this.#host.closed) return;
+    if (this.#closed) return;
     const interval = this.#options.flushIntervalMs;
     const now = this.#now();
     let next = Infinity;

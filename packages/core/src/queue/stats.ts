@@ -46,9 +46,8 @@ export interface FlushResult {
   pending: number;
 }
 
-/** Mutable counters shared by the queue parts. */
+/** Mutable counters shared by the queue parts (`inserted` is counted by each `Queue`). */
 export interface Counters {
-  inserted: number;
   recordsSent: number;
   batchesSent: number;
   retries: number;
@@ -58,7 +57,6 @@ export interface Counters {
 /** Fresh zeroed counters. */
 export function createCounters(): Counters {
   return {
-    inserted: 0,
     recordsSent: 0,
     batchesSent: 0,
     retries: 0,
