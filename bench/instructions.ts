@@ -1,14 +1,17 @@
 // Instructions per request: what each variant of the benchmark server (bench/servers/adapter-app.ts, our packages
 // from dist/) executes per `POST /predict`, counted by valgrind's callgrind, as a ratio to bare. Unlike req/s on a
-// shared VM this does not depend on the machine's speed or on its neighbours: a variant reads the same within a few
-// tenths of a percent from process to process, so differences of half a point that no timed run resolves show here.
-// It counts instructions, not time (no cache misses, no stalls): read it beside bench/adapters.ts, not instead of it.
+// shared VM this does not depend on the machine's speed or on its neighbours; what still moves it is V8 compiling
+// the framework's and node's code a little differently in each process (bare read 86.0k-86.3k in a dozen processes,
+// our plugin 86.9k-87.6k): compare medians over a few processes, not single ones.
+// It counts instructions, not time: `--cache-sim` adds callgrind's simulated L1/last-level cache misses, which explain
+// most of the rest (bench/README.md). Read it beside bench/adapters.ts, not instead of it.
 // Each server starts uninstrumented under callgrind, is warmed up (V8 compiles the hot path), then counted over
 // --requests requests; the main thread is the headline (it serves the requests; its figure includes its share of GC),
-// all threads are printed beside it (V8's background threads, and our delivery worker, whose timers fire ~50 times as
-// often per request as they would without valgrind's slowdown, so that column overstates any time-paced work).
-// Run: `pnpm exec tsx bench/instructions.ts [--framework express|fastify] [--variants a,b] [--processes N]` from the
-// repository root, after `pnpm build`; needs valgrind (`apt-get install valgrind`). About a minute per process.
+// all threads are printed beside it (V8's background threads, and our delivery worker). Valgrind slows the server
+// ~50 times, so work paced by time rather than by requests (the 1 s coalescing of request bodies, timers) weighs ~50
+// times as much per request as it does natively: `scouter` against `scouter-null` overstates the delivery.
+// Run: `pnpm bench instructions [--framework express|fastify] [--variants a,b] [--processes N] [--cache-sim]` from
+// the repository root, after `pnpm build`; needs valgrind (`apt-get install valgrind`). About a minute per process.
 // BENCH_CALLGRIND_KEEP=dir keeps each process's dumps in dir/<framework>-<variant>-<n>/ for callgrind_annotate.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
