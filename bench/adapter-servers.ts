@@ -127,6 +127,20 @@ export function predictLoad(
   });
 }
 
+/** Sends `amount` requests to `server` over `connections` connections; resolves with how many failed (errors, non-2xx). */
+export async function driveRequests(server: Server, connections: number, amount: number): Promise<number> {
+  const result = await predictLoad(server, connections, { amount });
+  return result.errors + result.non2xx;
+}
+
+/** The command-line value of `--name` as a whole number >= `min`; throws a message naming the flag otherwise. */
+export function whole(name: string, value: string | undefined, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${name} must be a whole number >= ${min}, not "${String(value)}"`);
+  return n;
+}
+
 /** The median of `xs`; NaN when it is empty. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

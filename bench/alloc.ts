@@ -11,7 +11,14 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
-import { median, predictLoad, saveBenchProfile, startServer, type Server } from './adapter-servers.js';
+import {
+  driveRequests,
+  median,
+  whole,
+  saveBenchProfile,
+  startServer,
+  type Server,
+} from './adapter-servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,12 +29,6 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '4' },
   },
 });
-const whole = (name: string, value: string | undefined, min: number): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${name} must be a whole number >= ${min}, not "${String(value)}"`);
-  return n;
-};
 /** Requests per window: Express allocates ~3x what Fastify does per request, so fewer fit between scavenges. */
 const requestsOf = (framework: 'express' | 'fastify'): number =>
   whole('requests', args.requests ?? (framework === 'express' ? '1500' : '5000'), 100);
@@ -56,10 +57,7 @@ interface Heap {
   scavenges: number;
 }
 
-async function drive(server: Server, amount: number): Promise<number> {
-  const result = await predictLoad(server, connections, { amount });
-  return result.errors + result.non2xx;
-}
+const drive = (server: Server, amount: number): Promise<number> => driveRequests(server, connections, amount);
 
 /** Bytes per request of each window without a scavenge, and how many windows had one. */
 async function measure(

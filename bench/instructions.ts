@@ -20,8 +20,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
 import {
+  driveRequests,
   median,
-  predictLoad,
+  whole,
   saveBenchProfile,
   startServer,
   type Server,
@@ -39,12 +40,6 @@ const { values: args } = parseArgs({
     'cache-sim': { type: 'boolean', default: false },
   },
 });
-const whole = (name: string, value: string | undefined, min: number): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${name} must be a whole number >= ${min}, not "${String(value)}"`);
-  return n;
-};
 const processes = whole('processes', args.processes, 1);
 const warmup = whole('warmup', args.warmup, 1000);
 const requests = whole('requests', args.requests, 100);
@@ -97,10 +92,7 @@ function readDump(dir: string, dump: number): Count {
   return count;
 }
 
-async function drive(server: Server, amount: number): Promise<number> {
-  const result = await predictLoad(server, connections, { amount });
-  return result.errors + result.non2xx;
-}
+const drive = (server: Server, amount: number): Promise<number> => driveRequests(server, connections, amount);
 
 /** Instructions per request of one fresh server process of `variant`. */
 async function countOne(
