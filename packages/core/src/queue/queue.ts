@@ -62,7 +62,8 @@ export class Queue {
   /**
    * Running sum and count per metric, interleaved (`[sum0, count0, sum1, count1, …]`), in one array of unboxed
    * doubles: `insert()` runs once per request among a web framework's much larger working set, and what costs there is
-   * every distinct object it touches (a cache line each; two Float64Arrays were six: bench/README.md).
+   * every distinct object it touches (a cache miss each; two Float64Arrays were six objects with their buffers and
+   * backing stores: bench/README.md, "Instructions and simulated cache misses").
    */
   readonly #acc: number[];
   /** `insert()` calls accepted, summed into `stats().inserted` (kept here rather than in the shared counters, ditto). */
@@ -113,7 +114,7 @@ export class Queue {
     return this.#inserted;
   }
 
-  /** Internal: called by `ScouterQueue.shutdown()`; later inserts are dropped and counted. */
+  /** @internal Called by `ScouterQueue.shutdown()`; later inserts are dropped and counted. */
   close(): void {
     this.#closed = true;
   }
