@@ -189,6 +189,6 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
 }
 
 console.log(
-  `# Instructions per request under callgrind (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind ${execFileSync('valgrind', ['--version']).toString().trim()})`,
+  `# Instructions per request under callgrind (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${execFileSync('valgrind', ['--version']).toString().trim()})`,
 );
 for (const framework of frameworks) await benchFramework(framework);
