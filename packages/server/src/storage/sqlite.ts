@@ -1,37 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { CustomDriftProfileJson } from '@scouter-ts/core';
-import type {
-  AlertQuery,
-  AlertRow,
-  BinnedQuery,
-  BinnedRow,
-  CustomRecordRow,
-  InsertRecordsResult,
-  JobStatus,
-  NewAlertRow,
-  NewProfileRow,
-  ProfileKey,
-  ProfileRow,
-  Storage,
-  StoredUser,
-} from './types.js';
+import { Kysely, sql, SqliteDialect, type Expression, type RawBuilder } from 'kysely';
+import type { BinnedQuery, BinnedRow, CustomRecordRow, InsertRecordsResult, ProfileKey } from './types.js';
 import {
   addSums,
-  binWidthToMicros,
   floorTo,
-  MAX_ROLLUP_BINS,
   MIN_RECORDS_PER_BIN,
-  MIN_ROLLUP_BIN,
-  planRollup,
-  planWindow,
   rollupDeltas,
   ROLLUP_LEVELS,
   toBinnedRow as sumsToBinnedRow,
-  toBinnedRows,
   type RollupSegment,
   type Sums,
 } from './bins.js';
+import { SqlStorage } from './sql-storage.js';
+import type { Bool, Int8, MicrosTime, Tables, Time } from './tables.js';
 
 /** Options of `SqliteStorage`. */
 export interface SqliteStorageOptions {
@@ -139,110 +120,6 @@ CREATE TABLE IF NOT EXISTS drift_alert (
 CREATE INDEX IF NOT EXISTS drift_alert_undispatched ON drift_alert (created_at, id) WHERE dispatched = 0;
 `;
 
-interface UserRecord {
-  username: string;
-  password_hash: string;
-  email: string;
-  permissions: string;
-  group_permissions: string;
-  role: string;
-  active: number;
-  refresh_token: string | null;
-}
-
-interface ProfileRecord {
-  uid: string;
-  space: string;
-  name: string;
-  version: string;
-  major: number;
-  minor: number;
-  patch: number;
-  pre_tag: string | null;
-  build_tag: string | null;
-  drift_type: string;
-  profile: string;
-  scouter_version: string;
-  active: number;
-  schedule: string;
-  next_run: number;
-  previous_run: number;
-  status: string;
-  processing_started_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface AlertRecord {
-  id: number;
-  created_at: number;
-  space: string;
-  name: string;
-  version: string;
-  entity_name: string;
-  alert: string;
-  drift_type: string;
-  active: number;
-  updated_at: number | null;
-  dispatched: number;
-  dispatch_attempts: number;
-}
-
-function toUser(r: UserRecord): StoredUser {
-  return {
-    username: r.username,
-    passwordHash: r.password_hash,
-    email: r.email,
-    permissions: JSON.parse(r.permissions) as string[],
-    groupPermissions: JSON.parse(r.group_permissions) as string[],
-    role: r.role,
-    active: r.active === 1,
-    refreshToken: r.refresh_token,
-  };
-}
-
-function toProfile(r: ProfileRecord): ProfileRow {
-  return {
-    uid: r.uid,
-    space: r.space,
-    name: r.name,
-    version: r.version,
-    major: r.major,
-    minor: r.minor,
-    patch: r.patch,
-    preTag: r.pre_tag,
-    buildTag: r.build_tag,
-    driftType: r.drift_type,
-    profile: JSON.parse(r.profile) as CustomDriftProfileJson,
-    scouterVersion: r.scouter_version,
-    active: r.active === 1,
-    schedule: r.schedule,
-    nextRun: new Date(r.next_run),
-    previousRun: new Date(r.previous_run),
-    status: r.status as JobStatus,
-    processingStartedAt: r.processing_started_at === null ? null : new Date(r.processing_started_at),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-  };
-}
-
-function toAlert(r: AlertRecord): AlertRow {
-  return {
-    id: r.id,
-    createdAtMicros: r.created_at,
-    space: r.space,
-    name: r.name,
-    version: r.version,
-    entityName: r.entity_name,
-    alert: JSON.parse(r.alert) as Record<string, string>,
-    driftType: r.drift_type,
-    active: r.active === 1,
-    updatedAt: r.updated_at === null ? null : new Date(r.updated_at),
-    dispatched: r.dispatched === 1,
-    dispatchAttempts: r.dispatch_attempts,
-  };
-}
-
 type Statement = Database.Statement<unknown[]>;
 
 /**
@@ -274,32 +151,39 @@ function toBinnedRow(
   return { ...sumsToBinnedRow(bin, metric, n, s, ss), n };
 }
 
+/** Kysely's statements kept prepared, like the native ones: at most this many shapes, then the cache starts over. */
+const QUERY_CACHE = 256;
+
 /**
- * Embedded storage on better-sqlite3: WAL journal, `synchronous=NORMAL`, prepared statements, one transaction per
- * batch. Record timestamps are integer microseconds; other dates integer milliseconds; JSON as TEXT.
+ * Embedded storage on better-sqlite3: WAL journal, `synchronous=NORMAL`, one transaction per batch. Most queries are
+ * the shared Kysely ones of `SqlStorage` (their statements cached, as Kysely's SQLite driver prepares each query
+ * anew); the record insert, the rollup fold and sums, binning from the records and retention are prepared
+ * better-sqlite3 statements, synchronous, so no other call runs inside their transactions. Record timestamps are
+ * integer microseconds; other dates integer milliseconds; JSON as TEXT.
  */
-export class SqliteStorage implements Storage {
+export class SqliteStorage extends SqlStorage {
   readonly kind = 'sqlite' as const;
   readonly filename: string;
-  private readonly minRecordsPerBin: number;
+  protected readonly insertionOrder = 'rowid';
+  protected readonly skipLocked = false;
   private readonly backgroundFold: boolean;
-  private db: Database.Database | null = null;
+  private sqlite: Database.Database | null = null;
+  private kysely: Kysely<Tables> | null = null;
   private readonly statements = new Map<string, Statement>();
   private insertRecordsTx: ((rows: CustomRecordRow[]) => number) | null = null;
-  private insertAlertsTx: ((rows: NewAlertRow[]) => AlertRow[]) | null = null;
   /** Folds one step of not-yet-folded records into the rollup; true when more remain. */
   private foldStepTx: (() => boolean) | null = null;
   private foldTimer: NodeJS.Timeout | null = null;
 
   /** Opens nothing yet; `init()` opens the file and creates the tables. */
   constructor(options: SqliteStorageOptions) {
+    super(options.rollupMinRecordsPerBin ?? MIN_RECORDS_PER_BIN);
     this.filename = options.filename;
-    this.minRecordsPerBin = options.rollupMinRecordsPerBin ?? MIN_RECORDS_PER_BIN;
     this.backgroundFold = options.backgroundFold ?? true;
   }
 
   init(): Promise<void> {
-    if (this.db) return Promise.resolve();
+    if (this.sqlite) return Promise.resolve();
     const db = new Database(this.filename);
     try {
       if (this.filename !== ':memory:' && this.filename !== '') db.pragma('journal_mode = WAL');
@@ -343,7 +227,24 @@ export class SqliteStorage implements Storage {
       db.close();
       throw err;
     }
-    this.db = db;
+    this.sqlite = db;
+    const cached = new Map<string, Statement>();
+    this.kysely = new Kysely<Tables>({
+      dialect: new SqliteDialect({
+        database: {
+          close: () => db.close(),
+          prepare: (text: string) => {
+            let stmt = cached.get(text);
+            if (!stmt) {
+              if (cached.size >= QUERY_CACHE) cached.clear();
+              stmt = db.prepare(text);
+              cached.set(text, stmt);
+            }
+            return stmt;
+          },
+        },
+      }),
+    });
     const recordSql =
       'INSERT OR IGNORE INTO custom_drift (space, name, version, created_at, metric, value) VALUES ';
     const chunkSql = recordSql + new Array<string>(RECORD_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ');
@@ -416,26 +317,6 @@ export class SqliteStorage implements Storage {
     // IMMEDIATE: another connection folding at the same time waits instead of failing on commit.
     this.foldStepTx = () => foldStep.immediate();
     if (this.backgroundFold) this.scheduleFold(FOLD_INTERVAL_MS);
-    const insertAlert = this.prepare(
-      `INSERT OR IGNORE INTO drift_alert (created_at, space, name, version, entity_name, alert, drift_type)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    );
-    this.insertAlertsTx = db.transaction((rows: NewAlertRow[]) => {
-      const out: AlertRow[] = [];
-      for (const r of rows) {
-        const rec = insertAlert.get(
-          r.createdAtMicros,
-          r.space,
-          r.name,
-          r.version,
-          r.entityName,
-          JSON.stringify(r.alert),
-          r.driftType,
-        ) as AlertRecord | undefined;
-        if (rec) out.push(toAlert(rec));
-      }
-      return out;
-    });
     return Promise.resolve();
   }
 
@@ -443,12 +324,12 @@ export class SqliteStorage implements Storage {
     if (this.foldTimer) clearTimeout(this.foldTimer);
     this.foldTimer = null;
     this.foldStepTx = null;
-    if (this.db) {
-      this.db.close();
-      this.db = null;
+    if (this.sqlite) {
+      this.sqlite.close();
+      this.sqlite = null;
+      this.kysely = null;
       this.statements.clear();
       this.insertRecordsTx = null;
-      this.insertAlertsTx = null;
     }
     return Promise.resolve();
   }
@@ -459,8 +340,33 @@ export class SqliteStorage implements Storage {
   }
 
   private get conn(): Database.Database {
-    if (!this.db) throw new Error('SqliteStorage is not open: call init() first');
-    return this.db;
+    if (!this.sqlite) throw new Error('SqliteStorage is not open: call init() first');
+    return this.sqlite;
+  }
+
+  protected get db(): Kysely<Tables> {
+    if (!this.kysely) throw new Error('SqliteStorage is not open: call init() first');
+    return this.kysely;
+  }
+
+  protected bool(value: boolean): RawBuilder<Bool> {
+    return sql.lit(value ? 1 : 0);
+  }
+
+  protected time(value: Date): Time {
+    return value.getTime();
+  }
+
+  protected micros(value: number): Expression<MicrosTime> {
+    return sql.val(value);
+  }
+
+  protected microsOf(column: 'created_at'): RawBuilder<Int8> {
+    return sql.ref(column);
+  }
+
+  protected catchUpRollup(): void {
+    this.foldRollup();
   }
 
   private prepare(sql: string): Statement {
@@ -507,146 +413,6 @@ export class SqliteStorage implements Storage {
     return new Promise<T>((resolve) => resolve(fn()));
   }
 
-  countUsers(): Promise<number> {
-    return this.run(() => (this.prepare('SELECT count(*) AS n FROM "user"').get() as { n: number }).n);
-  }
-
-  insertUser(user: StoredUser): Promise<void> {
-    return this.run(() => {
-      const now = Date.now();
-      this.prepare(
-        `INSERT INTO "user" (created_at, updated_at, active, username, password_hash, permissions, group_permissions, role, refresh_token, email)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        now,
-        now,
-        user.active ? 1 : 0,
-        user.username,
-        user.passwordHash,
-        JSON.stringify(user.permissions),
-        JSON.stringify(user.groupPermissions),
-        user.role,
-        user.refreshToken,
-        user.email,
-      );
-    });
-  }
-
-  getUser(username: string): Promise<StoredUser | null> {
-    return this.run(() => {
-      const r = this.prepare('SELECT * FROM "user" WHERE username = ?').get(username) as
-        UserRecord | undefined;
-      return r ? toUser(r) : null;
-    });
-  }
-
-  setRefreshToken(username: string, token: string | null): Promise<void> {
-    return this.run(() => {
-      this.prepare('UPDATE "user" SET refresh_token = ?, updated_at = ? WHERE username = ?').run(
-        token,
-        Date.now(),
-        username,
-      );
-    });
-  }
-
-  insertProfile(row: NewProfileRow): Promise<ProfileRow> {
-    return this.run(() => {
-      const now = Date.now();
-      const rec = this.prepare(
-        `INSERT INTO drift_profile (uid, created_at, updated_at, space, name, version, major, minor, patch, pre_tag,
-           build_tag, drift_type, profile, scouter_version, active, schedule, next_run, previous_run, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING *`,
-      ).get(
-        randomUUID(),
-        now,
-        now,
-        row.space,
-        row.name,
-        row.version,
-        row.major,
-        row.minor,
-        row.patch,
-        row.preTag,
-        row.buildTag,
-        row.driftType,
-        JSON.stringify(row.profile),
-        row.scouterVersion,
-        row.active ? 1 : 0,
-        row.schedule,
-        row.nextRun.getTime(),
-        row.previousRun.getTime(),
-      ) as ProfileRecord;
-      return toProfile(rec);
-    });
-  }
-
-  listVersions(space: string, name: string): Promise<Array<Pick<ProfileRow, 'major' | 'minor' | 'patch'>>> {
-    return this.run(
-      () =>
-        this.prepare('SELECT major, minor, patch FROM drift_profile WHERE space = ? AND name = ?').all(
-          space,
-          name,
-        ) as Array<Pick<ProfileRow, 'major' | 'minor' | 'patch'>>,
-    );
-  }
-
-  getProfile(key: ProfileKey, driftType: string): Promise<ProfileRow | null> {
-    return this.run(() => {
-      const r = this.prepare(
-        `SELECT * FROM drift_profile WHERE space = ? AND name = ? AND version = ? AND drift_type = ?
-         ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-      ).get(key.space, key.name, key.version, driftType) as ProfileRecord | undefined;
-      return r ? toProfile(r) : null;
-    });
-  }
-
-  listProfiles(space: string, name: string, version?: string): Promise<ProfileRow[]> {
-    return this.run(() => {
-      const rows = (
-        version === undefined
-          ? this.prepare(
-              'SELECT * FROM drift_profile WHERE space = ? AND name = ? ORDER BY created_at DESC, rowid DESC',
-            ).all(space, name)
-          : this.prepare(
-              `SELECT * FROM drift_profile WHERE space = ? AND name = ? AND version = ?
-               ORDER BY created_at DESC, rowid DESC`,
-            ).all(space, name, version)
-      ) as ProfileRecord[];
-      return rows.map(toProfile);
-    });
-  }
-
-  updateProfileJson(key: ProfileKey, driftType: string, profile: CustomDriftProfileJson): Promise<number> {
-    return this.run(
-      () =>
-        this.prepare(
-          `UPDATE drift_profile SET profile = ?, drift_type = ?, updated_at = ?
-           WHERE space = ? AND name = ? AND version = ?`,
-        ).run(JSON.stringify(profile), driftType, Date.now(), key.space, key.name, key.version).changes,
-    );
-  }
-
-  setProfileActive(key: ProfileKey, active: boolean, driftType: string | null): Promise<number> {
-    return this.run(
-      () =>
-        this.prepare(
-          `UPDATE drift_profile SET active = ?, updated_at = ?
-           WHERE space = ? AND name = ? AND version = ? AND (? IS NULL OR drift_type = ?)`,
-        ).run(active ? 1 : 0, Date.now(), key.space, key.name, key.version, driftType, driftType).changes,
-    );
-  }
-
-  deactivateOtherVersions(key: ProfileKey, driftType: string | null): Promise<number> {
-    return this.run(
-      () =>
-        this.prepare(
-          `UPDATE drift_profile SET active = 0, updated_at = ?
-           WHERE space = ? AND name = ? AND version <> ? AND active = 1 AND (? IS NULL OR drift_type = ?)`,
-        ).run(Date.now(), key.space, key.name, key.version, driftType, driftType).changes,
-    );
-  }
-
   insertCustomRecords(rows: CustomRecordRow[]): Promise<InsertRecordsResult> {
     return this.run(() => {
       if (rows.length === 0) return { inserted: 0, duplicates: 0 };
@@ -657,63 +423,15 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  binnedCustomMetrics(query: BinnedQuery): Promise<BinnedRow[]> {
-    return this.run(() => {
-      const width = binWidthToMicros(query.binWidthMicros);
-      if (width >= MIN_ROLLUP_BIN) {
-        this.foldRollup();
-        const range = this.rollupRange(query, query.sinceMicros, query.untilMicros);
-        if (!range) return [];
-        const bins = (floorTo(range.to - 1, width) - floorTo(range.from, width)) / width + 1;
-        if (bins <= MAX_ROLLUP_BINS && this.recordsIn(query, range) >= bins * this.minRecordsPerBin) {
-          const acc = this.sumSegments(
-            query,
-            planRollup(range.from, range.to, width),
-            this.distinctMetrics(query),
-          );
-          return toBinnedRows(acc);
-        }
-      }
-      return this.binnedFromRecords(query, width);
-    });
+  protected sumSegments(
+    key: ProfileKey,
+    plan: RollupSegment[],
+    metrics: string[] | null,
+  ): Promise<Map<number, Map<string, Sums>>> {
+    return this.run(() => this.sumSegmentsNow(key, plan, metrics ?? this.distinctMetrics(key)));
   }
 
-  /**
-   * The half-open window `[from, to)` of `(after, until]` narrowed to the seconds holding records of the profile,
-   * or null when it holds none.
-   */
-  private rollupRange(key: ProfileKey, after: number, until?: number): { from: number; to: number } | null {
-    const finest = ROLLUP_LEVELS[0]!;
-    const from = after + 1;
-    const to = until === undefined ? Number.MAX_SAFE_INTEGER : until + 1;
-    // Two statements: SQLite answers a lone min() or max() with one index seek, both together with a scan.
-    const bound = (fn: 'min' | 'max'): number | null =>
-      this.prepare(
-        `SELECT ${fn}(bucket) FROM custom_drift_rollup
-         WHERE space = ? AND name = ? AND version = ? AND level = ? AND bucket >= ? AND bucket < ?`,
-      )
-        .pluck()
-        .get(key.space, key.name, key.version, finest, floorTo(from, finest), to) as number | null;
-    const lo = bound('min');
-    const hi = bound('max');
-    if (lo === null || hi === null) return null;
-    const range = { from: Math.max(from, lo), to: Math.min(to, hi + finest) };
-    return range.from < range.to ? range : null;
-  }
-
-  /** About how many records the window holds (whole top-level buckets overlapping it): picks the cheaper plan. */
-  private recordsIn(key: ProfileKey, range: { from: number; to: number }): number {
-    const top = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]!;
-    return this.prepare(
-      `SELECT coalesce(sum(n), 0) FROM custom_drift_rollup
-       WHERE space = ? AND name = ? AND version = ? AND level = ? AND bucket >= ? AND bucket < ?`,
-    )
-      .pluck()
-      .get(key.space, key.name, key.version, top, floorTo(range.from, top), range.to) as number;
-  }
-
-  /** Sums per (bin, metric) of the plan's rollup buckets and records (records only of `metrics`). */
-  private sumSegments(
+  private sumSegmentsNow(
     key: ProfileKey,
     plan: RollupSegment[],
     metrics: string[],
@@ -770,8 +488,8 @@ export class SqliteStorage implements Storage {
   }
 
   /** The binned query over the records themselves (bins narrower than a second, or very many bins). */
-  private binnedFromRecords(query: BinnedQuery, width: number): BinnedRow[] {
-    {
+  protected binnedFromRecords(query: BinnedQuery, width: number): Promise<BinnedRow[]> {
+    return this.run(() => {
       const since = query.sinceMicros;
       const until = query.untilMicros ?? Number.MAX_SAFE_INTEGER;
       const key = [query.space, query.name, query.version] as const;
@@ -834,7 +552,7 @@ export class SqliteStorage implements Storage {
           b.binStartMicros - a.binStartMicros || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0),
       );
       return out.map(({ binStartMicros, metric, avg, stddev }) => ({ binStartMicros, metric, avg, stddev }));
-    }
+    });
   }
 
   /** Loose index scan: one index seek per distinct metric instead of reading every row. */
@@ -887,27 +605,6 @@ export class SqliteStorage implements Storage {
     return out;
   }
 
-  customMetricMeans(
-    key: ProfileKey,
-    metrics: string[],
-    afterMicros: number,
-    untilMicros?: number,
-  ): Promise<Record<string, number>> {
-    return this.run(() => {
-      const out: Record<string, number> = {};
-      if (metrics.length === 0) return out;
-      this.foldRollup();
-      const range = this.rollupRange(key, afterMicros, untilMicros);
-      if (!range) return out;
-      const sums = this.sumSegments(key, planWindow(range.from, range.to), metrics).get(0);
-      for (const metric of metrics) {
-        const m = sums?.get(metric);
-        if (m) out[metric] = m.s / m.n;
-      }
-      return out;
-    });
-  }
-
   deleteRecordsBefore(cutoffMicros: number): Promise<number> {
     return this.run(() =>
       this.conn.transaction(() => {
@@ -926,94 +623,5 @@ export class SqliteStorage implements Storage {
         return deleted;
       })(),
     );
-  }
-
-  claimDueJob(now: Date, staleBefore: Date): Promise<ProfileRow | null> {
-    return this.run(() => {
-      const t = now.getTime();
-      const r = this.prepare(
-        `UPDATE drift_profile SET status = 'processing', processing_started_at = @now, updated_at = @now
-         WHERE uid = (
-           SELECT uid FROM drift_profile
-           WHERE active = 1 AND ((status = 'pending' AND next_run <= @now)
-                                 OR (status = 'processing' AND processing_started_at < @stale))
-           ORDER BY next_run LIMIT 1)
-         RETURNING *`,
-      ).get({ now: t, stale: staleBefore.getTime() }) as ProfileRecord | undefined;
-      return r ? toProfile(r) : null;
-    });
-  }
-
-  completeJob(uid: string, previousRun: Date, nextRun: Date): Promise<void> {
-    return this.run(() => {
-      this.prepare(
-        `UPDATE drift_profile SET previous_run = ?, next_run = ?, status = 'pending', processing_started_at = NULL,
-           updated_at = ? WHERE uid = ?`,
-      ).run(previousRun.getTime(), nextRun.getTime(), Date.now(), uid);
-    });
-  }
-
-  releaseJob(uid: string): Promise<void> {
-    return this.run(() => {
-      this.prepare(
-        `UPDATE drift_profile SET status = 'pending', processing_started_at = NULL, updated_at = ? WHERE uid = ?`,
-      ).run(Date.now(), uid);
-    });
-  }
-
-  insertAlerts(rows: NewAlertRow[]): Promise<AlertRow[]> {
-    return this.run(() => {
-      if (rows.length === 0) return [];
-      const tx = this.insertAlertsTx;
-      if (!tx) throw new Error('SqliteStorage is not open: call init() first');
-      return tx(rows);
-    });
-  }
-
-  getAlerts(query: AlertQuery): Promise<AlertRow[]> {
-    return this.run(() => {
-      const rows = this.prepare(
-        `SELECT * FROM drift_alert
-         WHERE space = @space AND name = @name AND version = @version AND created_at >= @since
-           AND (@activeOnly = 0 OR active = 1)
-         ORDER BY created_at DESC, id DESC LIMIT @limit`,
-      ).all({
-        space: query.space,
-        name: query.name,
-        version: query.version,
-        since: query.limitDatetimeMicros ?? Number.MIN_SAFE_INTEGER,
-        activeOnly: query.activeOnly ? 1 : 0,
-        limit: query.limit ?? -1,
-      }) as AlertRecord[];
-      return rows.map(toAlert);
-    });
-  }
-
-  updateAlertActive(id: number, active: boolean): Promise<AlertRow | null> {
-    return this.run(() => {
-      const r = this.prepare(
-        'UPDATE drift_alert SET active = ?, updated_at = ? WHERE id = ? RETURNING *',
-      ).get(active ? 1 : 0, Date.now(), id) as AlertRecord | undefined;
-      return r ? toAlert(r) : null;
-    });
-  }
-
-  undispatchedAlerts(limit: number, sinceMicros: number): Promise<AlertRow[]> {
-    return this.run(() =>
-      (
-        this.prepare(
-          'SELECT * FROM drift_alert WHERE dispatched = 0 AND created_at >= ? ORDER BY created_at, id LIMIT ?',
-        ).all(sinceMicros, limit) as AlertRecord[]
-      ).map(toAlert),
-    );
-  }
-
-  markAlertDispatch(id: number, delivered: boolean): Promise<void> {
-    return this.run(() => {
-      this.prepare(
-        `UPDATE drift_alert SET dispatched = CASE WHEN ? = 1 THEN 1 ELSE dispatched END,
-           dispatch_attempts = dispatch_attempts + 1 WHERE id = ?`,
-      ).run(delivered ? 1 : 0, id);
-    });
   }
 }
