@@ -5,6 +5,7 @@ import {
   binWidthToMicros,
   floorTo,
   MAX_ROLLUP_BINS,
+  MIN_RECORDS_PER_BIN,
   MIN_ROLLUP_BIN,
   planRollup,
   planWindow,
@@ -43,6 +44,12 @@ import type {
 /** Alerts per INSERT statement (7 parameters each, under SQLite's and PostgreSQL's parameter limits). */
 const ALERT_CHUNK = 1_000;
 
+/** Options both backends take. */
+export interface SqlStorageTuning {
+  /** Tuning: binned queries read records directly below this many records per bin. Default: 20. */
+  rollupMinRecordsPerBin?: number;
+}
+
 /** A window `[from, to)` narrowed to the seconds holding records, and about how many records it holds. */
 export interface RollupRange {
   from: number;
@@ -60,8 +67,8 @@ export abstract class SqlStorage implements Storage {
   abstract readonly kind: 'sqlite' | 'postgres';
   protected readonly minRecordsPerBin: number;
 
-  constructor(minRecordsPerBin: number) {
-    this.minRecordsPerBin = minRecordsPerBin;
+  constructor(tuning: SqlStorageTuning) {
+    this.minRecordsPerBin = tuning.rollupMinRecordsPerBin ?? MIN_RECORDS_PER_BIN;
   }
 
   abstract init(): Promise<void>;
@@ -222,26 +229,28 @@ export abstract class SqlStorage implements Storage {
     return Number(res.numUpdatedRows);
   }
 
-  async setProfileActive(key: ProfileKey, active: boolean, driftType: string | null): Promise<number> {
+  setProfileActive(key: ProfileKey, active: boolean, driftType: string | null): Promise<number> {
+    return this.setActive(key, driftType, active, false);
+  }
+
+  deactivateOtherVersions(key: ProfileKey, driftType: string | null): Promise<number> {
+    return this.setActive(key, driftType, false, true);
+  }
+
+  /** Sets `active` on the version of `key` or, with `others`, on the other versions still active. */
+  private async setActive(
+    key: ProfileKey,
+    driftType: string | null,
+    active: boolean,
+    others: boolean,
+  ): Promise<number> {
     const res = await this.db
       .updateTable('drift_profile')
       .set({ active: this.bool(active), updated_at: this.time(new Date()) })
       .where('space', '=', key.space)
       .where('name', '=', key.name)
-      .where('version', '=', key.version)
-      .$if(driftType !== null, (qb) => qb.where('drift_type', '=', driftType!))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
-  }
-
-  async deactivateOtherVersions(key: ProfileKey, driftType: string | null): Promise<number> {
-    const res = await this.db
-      .updateTable('drift_profile')
-      .set({ active: this.bool(false), updated_at: this.time(new Date()) })
-      .where('space', '=', key.space)
-      .where('name', '=', key.name)
-      .where('version', '<>', key.version)
-      .where('active', '=', this.bool(true))
+      .where('version', others ? '<>' : '=', key.version)
+      .$if(others, (qb) => qb.where('active', '=', this.bool(true)))
       .$if(driftType !== null, (qb) => qb.where('drift_type', '=', driftType!))
       .executeTakeFirst();
     return Number(res.numUpdatedRows);

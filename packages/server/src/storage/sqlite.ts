@@ -4,22 +4,19 @@ import type { BinnedQuery, BinnedRow, CustomRecordRow, InsertRecordsResult, Prof
 import {
   addSums,
   floorTo,
-  MIN_RECORDS_PER_BIN,
   rollupDeltas,
   ROLLUP_LEVELS,
   toBinnedRow as sumsToBinnedRow,
   type RollupSegment,
   type Sums,
 } from './bins.js';
-import { SqlStorage } from './sql-storage.js';
+import { SqlStorage, type SqlStorageTuning } from './sql-storage.js';
 import type { Bool, Int8, MicrosTime, Tables, Time } from './tables.js';
 
 /** Options of `SqliteStorage`. */
-export interface SqliteStorageOptions {
+export interface SqliteStorageOptions extends SqlStorageTuning {
   /** Database file path, or `:memory:` for a private in-memory database. */
   filename: string;
-  /** Tuning: binned queries read records directly below this many records per bin. Default: 20. */
-  rollupMinRecordsPerBin?: number;
   /**
    * Fold new records into the rollup in the background (every 2 s). Default: true. Without it the rollup is still
    * brought up to date before each read; benchmarks turn it off on connections that only insert.
@@ -177,7 +174,7 @@ export class SqliteStorage extends SqlStorage {
 
   /** Opens nothing yet; `init()` opens the file and creates the tables. */
   constructor(options: SqliteStorageOptions) {
-    super(options.rollupMinRecordsPerBin ?? MIN_RECORDS_PER_BIN);
+    super(options);
     this.filename = options.filename;
     this.backgroundFold = options.backgroundFold ?? true;
   }
