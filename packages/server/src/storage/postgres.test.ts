@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../testing/postgres.js';
+import { expectLegacyDataToGoOn, fixturePath, readFixtureJson } from './fixtures/legacy-checks.js';
+import { legacySnapshot } from './fixtures/legacy-data.js';
 import { PostgresStorage } from './postgres.js';
 import { SqliteStorage } from './sqlite.js';
 import { describeStorageSuite, sampleProfileRow, type StorageTuning } from './storage-suite.js';
@@ -92,6 +96,30 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
     await Promise.all([a.close(), b.close()]);
     const again = await open(uri);
     expect(await again.binnedCustomMetrics(query)).toEqual(expected);
+  });
+
+  it('opens a schema written before the Kysely layer (migrations 1–2): the same answers, and it goes on working', async () => {
+    // A pg_dump made by make-fixtures.ts at the commit before SqlStorage.
+    const uri = await server.createDatabase();
+    const client = new pg.Client({ connectionString: uri });
+    await client.connect();
+    try {
+      await client.query(readFileSync(fixturePath('postgres-migration-2.sql'), 'utf8'));
+    } finally {
+      await client.end();
+    }
+    const expected = readFixtureJson('postgres-migration-2.json') as { profile: { uid: string } };
+    const storage = await open(uri);
+    expect(await legacySnapshot(storage)).toEqual(expected);
+    await expectLegacyDataToGoOn(storage, expected.profile.uid);
+    const { rows } = await storage.pool.query(
+      'SELECT version FROM scouter.schema_migrations ORDER BY version',
+    );
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    const { rows: counted } = await storage.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM scouter.custom_drift',
+    );
+    expect(counted).toEqual([{ n: 700 }]);
   });
 
   it('never gives the same job to two storages claiming concurrently', async () => {

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createStorage } from './create-storage.js';
 import { SqliteStorage } from './sqlite.js';
+import { expectLegacyDataToGoOn, fixturePath, readFixtureJson } from './fixtures/legacy-checks.js';
+import { legacySnapshot } from './fixtures/legacy-data.js';
 import { describeStorageSuite, sampleProfileRow } from './storage-suite.js';
 
 describeStorageSuite('SqliteStorage(:memory:)', async (tuning) => {
@@ -111,6 +113,25 @@ describe('SqliteStorage on a file', () => {
       await reopened.close();
     });
   }
+
+  it('opens a schema-3 file written before the Kysely layer: the same answers, and it goes on working', async () => {
+    // Written by make-fixtures.ts at the commit before SqlStorage; 100 of its records are not yet in the rollup.
+    const filename = join(dir, 'legacy-schema-3.db');
+    copyFileSync(fixturePath('sqlite-schema-3.db'), filename);
+    const expected = readFixtureJson('sqlite-schema-3.json') as { profile: { uid: string } };
+    const storage = new SqliteStorage({ filename, backgroundFold: false });
+    await storage.init();
+    onTestFinished(() => storage.close());
+    expect(storage.database.prepare('SELECT last_id FROM custom_drift_rollup_state').pluck().get()).toBe(620);
+    expect(await legacySnapshot(storage)).toEqual(expected);
+    await expectLegacyDataToGoOn(storage, expected.profile.uid);
+    await storage.close();
+    const reopened = new SqliteStorage({ filename, backgroundFold: false });
+    await reopened.init();
+    onTestFinished(() => reopened.close());
+    expect(reopened.database.pragma('user_version', { simple: true })).toBe(3);
+    expect(reopened.database.prepare('SELECT count(*) FROM custom_drift').pluck().get()).toBe(700);
+  });
 
   it('folds new records into the rollup lazily: on the next read, and in the background every 2 s', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
