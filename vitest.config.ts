@@ -16,6 +16,8 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Outside parts started once per run for every test file (brokers: test/brokers/global-setup.ts).
+    globalSetup: ['./test/brokers/global-setup.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

@@ -15,6 +15,7 @@ export const ScouterErrorCode = {
   UnknownAlias: 'ERR_UNKNOWN_ALIAS',
   QueueShutDown: 'ERR_QUEUE_SHUT_DOWN',
   Io: 'ERR_IO',
+  MissingDependency: 'ERR_MISSING_DEPENDENCY',
 } as const;
 /** One of the stable error code strings, e.g. `'ERR_INVALID_PROFILE'`. */
 export type ScouterErrorCode = (typeof ScouterErrorCode)[keyof typeof ScouterErrorCode];
@@ -173,6 +174,25 @@ export class ScouterIoError extends ScouterError {
     super(ScouterErrorCode.Io, message, options);
     this.name = 'ScouterIoError';
     this.path = path;
+  }
+}
+
+/**
+ * An optional peer dependency (a broker client such as `ioredis` or `amqplib`) is needed by a feature but is not
+ * installed. Not retryable: install the package named in the message and restart.
+ */
+export class MissingDependencyError extends ScouterError {
+  /** The npm package to install, e.g. `ioredis`. */
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, options: ScouterErrorOptions = {}) {
+    super(
+      ScouterErrorCode.MissingDependency,
+      `${feature} needs the optional package "${packageName}", which is not installed: run \`npm install ${packageName}\` (or \`pnpm add ${packageName}\`) in your app`,
+      options,
+    );
+    this.name = 'MissingDependencyError';
+    this.packageName = packageName;
   }
 }
 

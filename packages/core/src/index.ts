@@ -16,6 +16,7 @@ export {
   UnknownAliasError,
   QueueShutdownError,
   ScouterIoError,
+  MissingDependencyError,
   isScouterError,
   type ScouterErrorOptions,
 } from './errors.js';
@@ -152,6 +153,15 @@ export { WorkerHttpTransport } from './transport/http-worker.js';
 export type { Transport } from './transport/types.js';
 export { MockConfig, MockTransport, type MockConfigOptions, type MockFailure } from './transport/mock.js';
 export { createTransport, isTransport, type TransportConfig } from './transport/create.js';
+export {
+  BrokerTransport,
+  maskUrl,
+  type BrokerConnection,
+  type BrokerDriver,
+  type BrokerTimeouts,
+} from './transport/broker.js';
+/** @internal Shared with @scouter-ts/server, which loads its broker clients the same way. */
+export { importOptional } from './transport/optional-import.js';
 
 // --- client (client/) ---
 export { HttpSession, type HttpSessionOptions } from './client/http-session.js';

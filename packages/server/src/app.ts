@@ -5,6 +5,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AuthService, seedDefaultUsers } from './auth/service.js';
 import type { UserPermissions } from './auth/permissions.js';
 import { parseServerOptions } from './config.js';
+import { startConsumers } from './consumers/index.js';
+import type { Consumers } from './consumers/index.js';
 import type { ServerConfig, ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -24,6 +26,8 @@ export interface ScouterServerHandle {
   storage: Storage;
   scheduler: DriftScheduler;
   dispatcher: Dispatcher;
+  /** The broker consumers, started on `ready` when the config enables any (`redis`, `rabbitmq`); else undefined. */
+  consumers: Consumers | undefined;
 }
 
 /** The Fastify instance `createServer` returns, with `scouterServer` (storage, `scheduler.runDueJobs()`, `dispatcher.sweep()`). */
@@ -144,7 +148,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
       request.scouterUser = await auth.authenticate(request, reply);
     },
   };
-  const handle: ScouterServerHandle = { config, storage, scheduler, dispatcher };
+  const handle: ScouterServerHandle = { config, storage, scheduler, dispatcher, consumers: undefined };
   app.decorate('scouterServer', handle);
   app.decorateRequest('scouterUser', null);
 
@@ -191,7 +195,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
       dispatcher.start();
     }
   });
+  app.addHook('onReady', async () => {
+    handle.consumers = await startConsumers(config, storage, app.log);
+  });
   app.addHook('onClose', async () => {
+    await handle.consumers?.stop();
     await Promise.all([scheduler.stop(), dispatcher.stop()]);
     if (ownsStorage) await storage.close();
   });

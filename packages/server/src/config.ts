@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
+import { rabbitmqConsumerOptionsSchema, redisConsumerOptionsSchema } from './consumers/options.js';
 import type { Storage } from './storage/types.js';
 
 /** Scouter's deterministic default secret: base64 of the bytes 31…0. Used for both JWT secrets when unset. */
@@ -81,6 +82,12 @@ export const serverOptionsSchema = z.object({
   dispatchAttempts: z.number().int().positive().default(3),
   /** First retry delay, doubled per attempt. Default 500 ms. */
   dispatchRetryBaseMs: z.number().int().nonnegative().default(500),
+  /** Redis pub/sub consumer of Scouter's producers; runs when set (the bin: when `REDIS_ADDR` is set). Default none. */
+  redis: redisConsumerOptionsSchema.optional(),
+  /** RabbitMQ consumer of Scouter's producers; runs when set (the bin: when `RABBITMQ_ADDR` is set). Default none. */
+  rabbitmq: rabbitmqConsumerOptionsSchema.optional(),
+  /** Kafka consumer of Scouter's producers; runs when set (the bin: when `KAFKA_BROKERS` is set). Default none. */
+  kafka: kafkaConsumerOptionsSchema.optional(),
   /** Where Console alerts are written. Default `process.stdout`. */
   consoleWrite: z.custom<(text: string) => void>((v) => typeof v === 'function').optional(),
 });
@@ -150,6 +157,39 @@ export function configFromEnv(
     slackAppToken: str(env.SLACK_APP_TOKEN),
     opsGenieApiUrl: str(env.OPSGENIE_API_URL),
     opsGenieApiKey: str(env.OPSGENIE_API_KEY),
+    redis:
+      env.REDIS_ADDR === undefined
+        ? undefined
+        : {
+            address: str(env.REDIS_ADDR),
+            channel: str(env.REDIS_CHANNEL),
+            consumerCount: num(env.REDIS_CONSUMER_COUNT, 'REDIS_CONSUMER_COUNT'),
+          },
+    rabbitmq:
+      env.RABBITMQ_ADDR === undefined
+        ? undefined
+        : {
+            address: str(env.RABBITMQ_ADDR),
+            queue: str(env.RABBITMQ_QUEUE),
+            consumerCount: num(env.RABBITMQ_CONSUMER_COUNT, 'RABBITMQ_CONSUMER_COUNT'),
+            prefetchCount: num(env.RABBITMQ_PREFETCH_COUNT, 'RABBITMQ_PREFETCH_COUNT'),
+            consumerTag: str(env.RABBITMQ_CONSUMER_TAG),
+          },
+    kafka:
+      env.KAFKA_BROKERS === undefined
+        ? undefined
+        : {
+            brokers: str(env.KAFKA_BROKERS),
+            topics: str(env.KAFKA_TOPIC)?.split(','),
+            groupId: str(env.KAFKA_GROUP),
+            workerCount: num(env.KAFKA_WORKER_COUNT, 'KAFKA_WORKER_COUNT'),
+            offsetReset: str(env.KAFKA_OFFSET_RESET),
+            username: str(env.KAFKA_USERNAME),
+            password: str(env.KAFKA_PASSWORD),
+            securityProtocol: str(env.KAFKA_SECURITY_PROTOCOL),
+            saslMechanism: str(env.KAFKA_SASL_MECHANISM),
+            certLocation: str(env.KAFKA_CERT_LOCATION),
+          },
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   return options;

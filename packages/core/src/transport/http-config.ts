@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
+import { fromEnv } from './env.js';
 
 const httpUrl = z
   .string()
@@ -57,11 +58,6 @@ export const httpConfigOptionsSchema = z.object({
 
 /** Options of `new HttpConfig(...)`; every field is optional. */
 export type HttpConfigOptions = z.input<typeof httpConfigOptionsSchema>;
-
-function fromEnv(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-}
 
 /**
  * Where and how to reach a Scouter server over HTTP, mirroring Python's `scouter.transport.HttpConfig`.

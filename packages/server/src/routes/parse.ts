@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { HttpError } from '../errors.js';
 
-function describe(error: z.ZodError): string {
+/** `path: message; …` for every issue of a zod error. */
+export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map(String).join('.');
@@ -34,7 +35,7 @@ export function parseBody<S extends z.ZodType>(request: FastifyRequest, schema: 
   if (!result.success) {
     throw new HttpError(
       422,
-      `Failed to deserialize the JSON body into the target type: ${describe(result.error)}`,
+      `Failed to deserialize the JSON body into the target type: ${describeIssues(result.error)}`,
     );
   }
   return result.data;
@@ -44,7 +45,7 @@ export function parseBody<S extends z.ZodType>(request: FastifyRequest, schema: 
 export function parseQuery<S extends z.ZodType>(request: FastifyRequest, schema: S): z.output<S> {
   const result = schema.safeParse(request.query ?? {});
   if (!result.success) {
-    throw new HttpError(400, `Failed to deserialize query string: ${describe(result.error)}`);
+    throw new HttpError(400, `Failed to deserialize query string: ${describeIssues(result.error)}`);
   }
   return result.data;
 }

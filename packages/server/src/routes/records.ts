@@ -7,7 +7,8 @@ import type { ServerContext } from '../context.js';
 import { HttpError, permissionDenied } from '../errors.js';
 import type { CustomRecordRow } from '../storage/types.js';
 import { isStorableMicros, parseTimestampMicrosFast } from '../time.js';
-import { parseBody, requireJson } from './parse.js';
+import { describeIssues, requireJson } from './parse.js';
+import { fromV025Records } from './records-v025.js';
 
 const UNPROCESSABLE = 'Failed to deserialize the JSON body into the target type';
 
@@ -67,19 +68,21 @@ function wellFormedRows(body: unknown): CustomRecordRow[] | null {
   return rows;
 }
 
-async function ingest(request: FastifyRequest, ctx: ServerContext): Promise<void> {
-  requireJson(request);
-  const fast = wellFormedRows(request.body);
-  if (fast !== null) {
-    if (!hasWritePermission(userOf(request), fast[0]?.space ?? '__missing__')) throw permissionDenied();
-    if (fast.length > 0) await ctx.storage.insertCustomRecords(fast);
-    return;
+/**
+ * The rows of a `ServerRecords` body (already parsed JSON), validated with the same schema and checks for every way
+ * records arrive (`POST /scouter/message`, `POST /scouter/drift`, the broker consumers); throws an `HttpError` 422
+ * naming the offending field.
+ */
+export function parseRecordRows(input: unknown): CustomRecordRow[] {
+  const body = fromV025Records(input);
+  const fast = wellFormedRows(body);
+  if (fast !== null) return fast;
+  rejectOtherKinds(body);
+  const result = serverRecordsJson.safeParse(body);
+  if (!result.success) {
+    throw new HttpError(422, `${UNPROCESSABLE}: ${describeIssues(result.error)}`);
   }
-  rejectOtherKinds(request.body);
-  const body = parseBody(request, serverRecordsJson);
-  const first = body.records[0]?.Custom.space ?? '__missing__';
-  if (!hasWritePermission(userOf(request), first)) throw permissionDenied();
-  const rows: CustomRecordRow[] = body.records.map(({ Custom: r }, i) => {
+  return result.data.records.map(({ Custom: r }, i) => {
     const createdAtMicros = parseTimestampMicrosFast(r.created_at);
     if (!isStorableMicros(createdAtMicros)) {
       throw new HttpError(
@@ -99,6 +102,12 @@ async function ingest(request: FastifyRequest, ctx: ServerContext): Promise<void
       value: r.value,
     };
   });
+}
+
+async function ingest(request: FastifyRequest, ctx: ServerContext): Promise<void> {
+  requireJson(request);
+  const rows = parseRecordRows(request.body);
+  if (!hasWritePermission(userOf(request), rows[0]?.space ?? '__missing__')) throw permissionDenied();
   if (rows.length > 0) await ctx.storage.insertCustomRecords(rows);
 }
 
