@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
+import { kafkaConsumerOptionsSchema } from './consumers/kafka.js';
 import { rabbitmqConsumerOptionsSchema, redisConsumerOptionsSchema } from './consumers/options.js';
 import type { Storage } from './storage/types.js';
 
