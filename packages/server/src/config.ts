@@ -38,6 +38,13 @@ export const serverOptionsSchema = z.object({
   accessTokenTtlSec: z.number().int().positive().default(3600),
   /** Refresh token lifetime in seconds. Default 86400. */
   refreshTokenTtlSec: z.number().int().positive().default(86400),
+  /**
+   * Logins accepted per client address and `Username` within `loginRateLimitWindowMs`; more answer 429 with
+   * `Retry-After` (scrypt makes each login cost ~50 ms of CPU, and it bounds password guessing). 0 disables. Default 30.
+   */
+  loginRateLimitMax: z.number().int().nonnegative().default(30),
+  /** Window of `loginRateLimitMax`. Default 60000 ms. */
+  loginRateLimitWindowMs: z.number().int().positive().default(60_000),
   /** What the `guest`/`guest` user may do. Default `write` (like Scouter). */
   guestAccess: z.enum(['write', 'read', 'disabled']).default('write'),
   /** Custom records older than this many days are deleted (hourly). Default 30. */
@@ -149,6 +156,7 @@ export function configFromEnv(
     encryptSecret: str(env.SCOUTER_ENCRYPT_SECRET),
     refreshSecret: str(env.SCOUTER_REFRESH_SECRET),
     guestAccess: str(values['guest-access'] ?? env.SCOUTER_GUEST_ACCESS),
+    loginRateLimitMax: num(env.SCOUTER_LOGIN_RATE_LIMIT, 'SCOUTER_LOGIN_RATE_LIMIT'),
     dataRetentionDays: num(
       values['data-retention-days'] ?? env.DATA_RETENTION_PERIOD,
       'DATA_RETENTION_PERIOD / --data-retention-days',

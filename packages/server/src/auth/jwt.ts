@@ -12,6 +12,12 @@ export interface Claims {
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/**
+ * The `typ` header of the refresh tokens this server stores (access tokens keep Scouter's `JWT`). Scouter signs both
+ * alike, so with its default of one secret for both a leaked refresh token would pass as an access token; this
+ * header makes the access checks refuse it (Scouter ignores `typ`, so it still reads the stored token).
+ */
+export const REFRESH_TOKEN_TYP = 'JWT+refresh';
 /** jsonwebtoken's default `Validation` leeway. */
 const LEEWAY_SEC = 60;
 
@@ -46,6 +52,7 @@ export async function signToken(
   secret: string,
   ttlSec: number,
   now: Date,
+  typ = 'JWT',
 ): Promise<string> {
   return new SignJWT({
     sub: user.username,
@@ -54,7 +61,7 @@ export async function signToken(
     group_permissions: user.groupPermissions,
     salt: salt(),
   })
-    .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
+    .setProtectedHeader({ typ, alg: 'HS256' })
     .sign(key(secret));
 }
 
@@ -62,14 +69,16 @@ async function verifyPayload(
   token: string,
   secret: string,
   now: Date,
+  access: boolean,
 ): Promise<{ claims: Claims; nbf: number | undefined } | null> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), {
+    const { payload, protectedHeader } = await jwtVerify(token, key(secret), {
       algorithms: ['HS256'],
       clockTolerance: LEEWAY_SEC,
       currentDate: now,
       requiredClaims: ['exp'],
     });
+    if (access && protectedHeader.typ === REFRESH_TOKEN_TYP) return null;
     const claims = asClaims(payload);
     return claims ? { claims, nbf: payload.nbf } : null;
   } catch {
@@ -77,9 +86,12 @@ async function verifyPayload(
   }
 }
 
-/** Verifies signature and expiry (60 s leeway, like jsonwebtoken); null when invalid for any reason. */
+/**
+ * Verifies signature and expiry (60 s leeway, like jsonwebtoken); null when invalid for any reason. Used for stored
+ * refresh tokens (any `typ`, so ones Scouter stored still count); access tokens go through `VerifiedTokenCache`.
+ */
 export async function verifyToken(token: string, secret: string, now: Date): Promise<Claims | null> {
-  return (await verifyPayload(token, secret, now))?.claims ?? null;
+  return (await verifyPayload(token, secret, now, false))?.claims ?? null;
 }
 
 /**
@@ -111,7 +123,7 @@ export class VerifiedTokenCache {
       }
       this.entries.delete(token);
     }
-    const verified = await verifyPayload(token, this.secret, now);
+    const verified = await verifyPayload(token, this.secret, now, true);
     if (verified === null) return null;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
@@ -122,11 +134,14 @@ export class VerifiedTokenCache {
   }
 }
 
-/** Verifies the signature only, ignoring expiry (later Scouter's `decode_jwt_without_validation`). */
+/**
+ * Verifies the signature of an access token only, ignoring expiry (later Scouter's `decode_jwt_without_validation`);
+ * refresh tokens are refused.
+ */
 export async function decodeSignedToken(token: string, secret: string): Promise<Claims | null> {
   try {
     const { payload, protectedHeader } = await compactVerify(token, key(secret), { algorithms: ['HS256'] });
-    if (protectedHeader.alg !== 'HS256') return null;
+    if (protectedHeader.alg !== 'HS256' || protectedHeader.typ === REFRESH_TOKEN_TYP) return null;
     return asClaims(JSON.parse(new TextDecoder().decode(payload)));
   } catch {
     return null;

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.js';
 import { HttpError, unauthorized } from '../errors.js';
 import type { Storage, StoredUser } from '../storage/types.js';
-import { VerifiedTokenCache, decodeSignedToken, signToken, verifyToken } from './jwt.js';
+import { REFRESH_TOKEN_TYP, VerifiedTokenCache, decodeSignedToken, signToken, verifyToken } from './jwt.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { UserPermissions } from './permissions.js';
 
@@ -11,6 +11,9 @@ import type { UserPermissions } from './permissions.js';
 export const GUEST_USERNAME = 'guest';
 
 const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
+/** A user seen in storage is looked up again after this long, so a deleted user's unexpired tokens stop working. */
+const USER_RECHECK_MS = 1000;
+const MAX_KNOWN_USERS = 1024;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
@@ -82,6 +85,27 @@ export class AuthService {
     this.accessTokens = new VerifiedTokenCache(config.encryptSecret);
   }
 
+  /** Users found in storage, with the clock time (ms) until which that finding is trusted. */
+  private readonly knownUsers = new Map<string, number>();
+
+  /**
+   * Whether a token's user still exists. Scouter v0.13 trusts a valid token's claims alone; we look the user up at
+   * most once per `USER_RECHECK_MS`, so deleting a user locks its tokens out within a second on every instance.
+   */
+  private async userExists(username: string): Promise<boolean> {
+    const nowMs = this.config.now().getTime();
+    const until = this.knownUsers.get(username);
+    if (until !== undefined && until > nowMs) return true;
+    this.knownUsers.delete(username);
+    if ((await this.storage.getUser(username)) === null) return false;
+    if (this.knownUsers.size >= MAX_KNOWN_USERS) {
+      const oldest = this.knownUsers.keys().next();
+      if (!oldest.done) this.knownUsers.delete(oldest.value);
+    }
+    this.knownUsers.set(username, nowMs + USER_RECHECK_MS);
+    return true;
+  }
+
   private isGuest(username: string): boolean {
     return username === GUEST_USERNAME && this.config.defaultUsername !== GUEST_USERNAME;
   }
@@ -102,6 +126,7 @@ export class AuthService {
       this.config.refreshSecret,
       this.config.refreshTokenTtlSec,
       this.config.now(),
+      REFRESH_TOKEN_TYP,
     );
     await this.storage.setRefreshToken(user.username, token);
   }
@@ -149,7 +174,9 @@ export class AuthService {
     const auth = header(request, 'authorization');
     if (!auth?.startsWith('Bearer ')) throw new HttpError(401, 'Bearer token not found');
     const claims = await this.accessTokens.verify(auth.slice(7), this.config.now());
-    if (!claims || this.denied(claims.sub)) throw new HttpError(401, 'Failed to validate token');
+    if (!claims || this.denied(claims.sub) || !(await this.userExists(claims.sub))) {
+      throw new HttpError(401, 'Failed to validate token');
+    }
     return { is_authenticated: true };
   }
 
@@ -172,7 +199,8 @@ export class AuthService {
     const now = this.config.now();
     const claims = await this.accessTokens.verify(token, now);
     if (claims) {
-      if (this.denied(claims.sub)) throw unauthorized('User not found');
+      if (this.denied(claims.sub) || !(await this.userExists(claims.sub)))
+        throw unauthorized('User not found');
       return this.restrict({
         username: claims.sub,
         permissions: claims.permissions,

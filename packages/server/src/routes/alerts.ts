@@ -1,8 +1,14 @@
-/** `GET /scouter/alerts` and `PUT /scouter/alerts` (§1.6). Scouter checks no permission here; a token is required. */
+/**
+ * `GET /scouter/alerts` and `PUT /scouter/alerts` (§1.6). Scouter checks no permission here, only a token; we check
+ * none on `GET` either, but `PUT` changes data, so it needs write permission on the body's `space` (a read-only
+ * guest or user could otherwise switch alerts off).
+ */
 import type { FastifyInstance } from 'fastify';
 import { driftAlertRequestQuery, updateAlertStatusJson, tryParseTimestampMicros } from '@scouter-ts/core';
+import { hasWritePermission } from '../auth/permissions.js';
+import { userOf } from '../context.js';
 import type { ServerContext } from '../context.js';
-import { HttpError } from '../errors.js';
+import { HttpError, permissionDenied } from '../errors.js';
 import type { AlertRow } from '../storage/types.js';
 import { MAX_I32, formatAutoSi, isStorableMicros } from '../time.js';
 import { parseBody, parseQuery } from './parse.js';
@@ -53,6 +59,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ServerContext): v
 
   app.put('/scouter/alerts', { onRequest: ctx.protect }, async (request) => {
     const body = parseBody(request, updateAlertStatusJson);
+    if (!hasWritePermission(userOf(request), body.space)) throw permissionDenied();
     const row =
       body.id < -MAX_I32 - 1 || body.id > MAX_I32
         ? null
