@@ -144,6 +144,44 @@ export {
   formatTimestampMicros,
   parseTimestampMicros,
   tryParseTimestampMicros,
+  alertConditionV025Json,
+  anyAlertConditionJson,
+  anyCustomMetricDriftConfigJson,
+  anyCustomDriftProfileJson,
+  isV025Profile,
+  type AnyCustomDriftProfileJson,
+  type AnyCustomMetricDriftConfigJson,
+  type AnyAlertConditionJson,
+  customMetricRecordV025Json,
+  customServerRecordV025Json,
+  serverRecordsV025Json,
+  profileRequestV025Json,
+  registeredProfileResponseV025Json,
+  timeIntervalV025Json,
+  TimeIntervalV025Minutes,
+  driftRequestV025Query,
+  driftAlertPaginationRequestJson,
+  recordCursorJson,
+  comparisonMetricAlertJson,
+  alertV025Json,
+  driftAlertPaginationResponseJson,
+  type AlertConditionV025Json,
+  type CustomMetricRecordV025Json,
+  type ServerRecordsV025Json,
+  type ProfileRequestV025Json,
+  type RegisteredProfileResponseV025Json,
+  type TimeIntervalV025Name,
+  type DriftRequestV025Query,
+  type DriftAlertPaginationRequestJson,
+  type RecordCursorJson,
+  type AlertV025Json,
+  type DriftAlertPaginationResponseJson,
+  LATEST_PROTOCOL,
+  PROTOCOL_SCOUTER_VERSION,
+  protocolOfVersion,
+  protocolOptionSchema,
+  type ProtocolOption,
+  type ScouterProtocol,
 } from './wire/index.js';
 
 // --- transports (transport/) ---
@@ -153,17 +191,6 @@ export { WorkerHttpTransport } from './transport/http-worker.js';
 export type { Transport } from './transport/types.js';
 export { MockConfig, MockTransport, type MockConfigOptions, type MockFailure } from './transport/mock.js';
 export { createTransport, isTransport, type TransportConfig } from './transport/create.js';
-export {
-  KafkaConfig,
-  kafkaConfigOptionsSchema,
-  KAFKA_COMPRESSION_TYPES,
-  KAFKA_CONFIG_KEYS,
-  KAFKA_SASL_MECHANISMS,
-  KAFKA_SECURITY_PROTOCOLS,
-  type KafkaConfigOptions,
-  type KafkaCompressionType,
-} from './transport/kafka-config.js';
-export { KafkaTransport, kafkaDriver, isKafkaAuthError } from './transport/kafka.js';
 export {
   BrokerTransport,
   maskUrl,

@@ -13,6 +13,7 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { DriftScheduler } from './drift/scheduler.js';
 import { HttpError } from './errors.js';
 import { registerAlertRoutes } from './routes/alerts.js';
+import { registerAlertRoutesV025 } from './routes/alerts-v025.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerDriftRoutes } from './routes/drift.js';
 import { registerProfileRoutes } from './routes/profile.js';
@@ -188,6 +189,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
   registerRecordRoutes(app, ctx);
   registerDriftRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
+  registerAlertRoutesV025(app, ctx);
 
   app.addHook('onReady', () => {
     if (config.schedulerEnabled) {

@@ -1,6 +1,15 @@
-/** `GET /scouter/drift/custom` (§1.5): binned means and ±1 sample standard deviation per metric. */
-import type { FastifyInstance } from 'fastify';
-import { driftRequestQuery, timeIntervalMinutes, tryParseTimestampMicros } from '@scouter-ts/core';
+/**
+ * `GET /scouter/drift/custom` (§1.5): binned means and ±1 sample standard deviation per metric. A query with `uid`
+ * is v0.25's `DriftRequest` (window `[start, end)`), any other v0.13's.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  TimeIntervalV025Minutes,
+  driftRequestQuery,
+  driftRequestV025Query,
+  timeIntervalMinutes,
+  tryParseTimestampMicros,
+} from '@scouter-ts/core';
 import { hasReadPermission } from '../auth/permissions.js';
 import { userOf } from '../context.js';
 import type { ServerContext } from '../context.js';
@@ -8,6 +17,7 @@ import { HttpError, permissionDenied } from '../errors.js';
 import type { BinnedRow } from '../storage/types.js';
 import { MAX_I32, formatAutoSi, isStorableMicros, toMicros } from '../time.js';
 import { parseQuery } from './parse.js';
+import { requireKeyOfUid } from './uid.js';
 
 interface BinnedMetric {
   metric: string;
@@ -50,14 +60,57 @@ function timestamp(name: string, text: string): number {
   return micros;
 }
 
+function checkMaxDataPoints(maxDataPoints: number): void {
+  if (maxDataPoints <= 0 || maxDataPoints > MAX_I32) {
+    throw new HttpError(400, `max_data_points must be an integer from 1 to ${MAX_I32}`);
+  }
+}
+
+/** v0.25's drift query: the profile by uid, `[now - interval, now)` or `[start, end)`, bins of window minutes / points. */
+async function driftV025(request: FastifyRequest, ctx: ServerContext): Promise<unknown> {
+  const query = parseQuery(request, driftRequestV025Query);
+  if (!hasReadPermission(userOf(request), query.space)) throw permissionDenied();
+  checkMaxDataPoints(query.max_data_points);
+  const key = requireKeyOfUid(query.uid);
+  const start = query.start_custom_datetime;
+  const end = query.end_custom_datetime;
+  let startMicros: number;
+  let endMicros: number;
+  if (start !== undefined && end !== undefined) {
+    startMicros = timestamp('start_custom_datetime', start);
+    endMicros = timestamp('end_custom_datetime', end);
+    if (startMicros >= endMicros) {
+      throw new HttpError(400, 'start_custom_datetime must be before end_custom_datetime');
+    }
+  } else if (query.time_interval === 'Custom') {
+    throw new HttpError(
+      400,
+      'time_interval Custom needs start_custom_datetime and end_custom_datetime (RFC 3339)',
+    );
+  } else {
+    endMicros = toMicros(ctx.config.now());
+    startMicros = endMicros - TimeIntervalV025Minutes[query.time_interval] * 60_000_000;
+  }
+  const minutes = Math.trunc((endMicros - startMicros) / 60_000_000);
+  const binWidthMicros = Math.max(1, Math.round((minutes * 60_000_000) / query.max_data_points));
+  const rows = await ctx.storage.binnedCustomMetrics({
+    ...key,
+    sinceMicros: startMicros - 1,
+    untilMicros: endMicros - 1,
+    binWidthMicros,
+  });
+  return toBinnedMetrics(rows);
+}
+
 /** Registers `GET /scouter/drift/custom`. */
 export function registerDriftRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/scouter/drift/custom', { onRequest: ctx.protect }, async (request) => {
+    if (typeof (request.query as { uid?: unknown } | undefined)?.uid === 'string') {
+      return driftV025(request, ctx);
+    }
     const query = parseQuery(request, driftRequestQuery);
     if (!hasReadPermission(userOf(request), query.space)) throw permissionDenied();
-    if (query.max_data_points <= 0 || query.max_data_points > MAX_I32) {
-      throw new HttpError(400, `max_data_points must be an integer from 1 to ${MAX_I32}`);
-    }
+    checkMaxDataPoints(query.max_data_points);
     const intervalMicros = timeIntervalMinutes(query.time_interval) * 60_000_000;
     const binWidthMicros = Math.max(1, Math.round(intervalMicros / query.max_data_points));
     const key = { space: query.space, name: query.name, version: query.version };

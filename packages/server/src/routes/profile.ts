@@ -1,21 +1,29 @@
 /** Profile routes (§1.3): register with version resolution, update, get, activate/deactivate, list. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  customDriftProfileJson,
+  anyCustomDriftProfileJson,
   getProfileRequestQuery,
+  isV025Profile,
   listProfilesRequestJson,
   profileRequestJson,
+  profileRequestV025Json,
   profileStatusRequestJson,
   nextCronRun,
   validateCron,
 } from '@scouter-ts/core';
-import type { CustomDriftProfileJson, ProfileRequestJson } from '@scouter-ts/core';
+import type {
+  AnyCustomDriftProfileJson,
+  CustomDriftProfileJson,
+  ProfileRequestJson,
+  ProfileRequestV025Json,
+} from '@scouter-ts/core';
 import { hasReadPermission, hasWritePermission } from '../auth/permissions.js';
 import { userOf } from '../context.js';
 import type { ServerContext } from '../context.js';
 import { HttpError, permissionDenied } from '../errors.js';
 import { NEVER } from '../time.js';
 import { parseBody, parseQuery } from './parse.js';
+import { requireKeyOfUid, scouterUid } from './uid.js';
 import { resolveVersion } from './versioning.js';
 
 function invalidProfile(detail: string): HttpError {
@@ -23,10 +31,13 @@ function invalidProfile(detail: string): HttpError {
 }
 
 /**
- * Reads the profile string of a `ProfileRequest` as a custom profile and rejects what would break drift checks:
- * non-Custom drift types, metrics without alert conditions, and schedules that are not valid Scouter cron.
+ * Reads the profile string of a `ProfileRequest` as a custom profile, in either dialect (v0.13, or v0.25 with
+ * `config.uid` and `baseline_value`/`delta` conditions, read as bilingual JSON), and rejects what would break drift
+ * checks: non-Custom drift types, metrics without alert conditions, and schedules that are not valid Scouter cron.
  */
-export function readProfile(request: ProfileRequestJson): CustomDriftProfileJson {
+export function readProfile(
+  request: Pick<ProfileRequestJson, 'drift_type' | 'profile'>,
+): AnyCustomDriftProfileJson {
   if (request.drift_type !== 'Custom') {
     throw invalidProfile(
       `drift_type ${request.drift_type} is not supported (this server handles Custom profiles)`,
@@ -38,7 +49,7 @@ export function readProfile(request: ProfileRequestJson): CustomDriftProfileJson
   } catch (err) {
     throw invalidProfile(`profile is not JSON: ${(err as Error).message}`);
   }
-  const parsed = customDriftProfileJson.safeParse(raw);
+  const parsed = anyCustomDriftProfileJson.safeParse(raw);
   if (!parsed.success) {
     const detail = parsed.error.issues
       .map((i) => `${['profile', ...i.path.map(String)].join('.')}: ${i.message}`)
@@ -63,23 +74,48 @@ export function readProfile(request: ProfileRequestJson): CustomDriftProfileJson
   return profile;
 }
 
+/**
+ * The body of `POST`/`PUT /scouter/profile` in either dialect: `version_request` may be null only for a v0.25
+ * profile; a v0.13 request without it gets the v0.13 answer (422 naming the field).
+ */
+function parseProfileRequest(request: FastifyRequest): ProfileRequestV025Json {
+  const body = parseBody(request, profileRequestV025Json);
+  if (body.version_request === null) {
+    let v025 = false;
+    try {
+      v025 = isV025Profile(readProfile(body));
+    } catch {
+      // not a readable v0.25 profile: answered as v0.13 answers, below
+    }
+    if (!v025) parseBody(request, profileRequestJson);
+  }
+  return body;
+}
+
 /** Registers `/scouter/profile` (POST, PUT, GET), `/scouter/profile/status` and `/scouter/profiles`. */
 export function registerProfileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { storage, config } = ctx;
 
   app.post('/scouter/profile', { onRequest: ctx.protect }, async (request) => {
-    const body = parseBody(request, profileRequestJson);
+    const body = parseProfileRequest(request);
+    if (body.version_request === null) throw new HttpError(400, 'Version request is required');
     if (!hasWritePermission(userOf(request), body.space)) throw permissionDenied();
     const profile = readProfile(body);
+    const v025 = isV025Profile(profile);
     const { space, name } = profile.config;
+    const existing = await storage.listVersions(space, name);
     const resolved = resolveVersion(
-      profile.config.version,
+      v025 ? body.version_request.version : profile.config.version,
       body.version_request,
-      await storage.listVersions(space, name),
+      existing,
     );
+    const key = { space, name, version: resolved.version };
+    const uid = scouterUid(key);
     const stored: CustomDriftProfileJson = {
       ...profile,
-      config: { ...profile.config, version: resolved.version },
+      config: v025
+        ? { ...profile.config, version: resolved.version, uid }
+        : { ...profile.config, version: resolved.version },
     };
     const now = config.now();
     const schedule = profile.config.alert_config.schedule;
@@ -101,17 +137,27 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: ServerContext):
       previousRun: now,
     });
     if (body.active && body.deactivate_others) {
-      await storage.deactivateOtherVersions({ space, name, version: resolved.version }, 'Custom');
+      await storage.deactivateOtherVersions(key, 'Custom');
     }
-    return { space, name, version: resolved.version, status: 'success', active: body.active };
+    return v025
+      ? { space, name, version: resolved.version, uid, status: 'success', active: body.active }
+      : { space, name, version: resolved.version, status: 'success', active: body.active };
   });
 
   app.put('/scouter/profile', { onRequest: ctx.protect }, async (request) => {
-    const body = parseBody(request, profileRequestJson);
+    const body = parseProfileRequest(request);
     if (!hasWritePermission(userOf(request), body.space)) throw permissionDenied();
     const profile = readProfile(body);
-    const { space, name, version } = profile.config;
-    await storage.updateProfileJson({ space, name, version }, 'Custom', profile);
+    const v025 = isV025Profile(profile);
+    if (v025) {
+      const uid = profile.config.uid ?? '';
+      const key = requireKeyOfUid(uid);
+      const stored = { ...profile, config: { ...profile.config, ...key, uid } };
+      await storage.updateProfileJson(key, 'Custom', stored);
+    } else {
+      const { space, name, version } = profile.config;
+      await storage.updateProfileJson({ space, name, version }, 'Custom', profile);
+    }
     return { status: 'success', message: 'Drift profile updated successfully' };
   });
 

@@ -37,7 +37,7 @@ export function parsePartialVersion(text: string): { parts: number[] } {
 
 function matches(existing: Triple, parts: number[]): boolean {
   const [major, minor, patch] = parts;
-  if (existing.major !== major) return false;
+  if (major !== undefined && existing.major !== major) return false;
   if (minor !== undefined && existing.minor !== minor) return false;
   if (patch !== undefined && existing.patch !== patch) return false;
   return true;
@@ -55,17 +55,21 @@ function format(v: Triple, pre: string | null, build: string | null): string {
  * Picks the version to register: `configVersion` made complete when no registered version matches it
  * (`X` matches `X.*.*`, `X.Y` matches `X.Y.*`, `X.Y.Z` exactly); otherwise the highest match bumped by
  * `version_type` (Major, Minor, Patch; Pre/Build keep the numbers) with `pre_tag`/`build_tag` added.
+ * A null `configVersion` (a v0.25 request without a version) matches every version, and is `0.1.0` when there is none.
  */
 export function resolveVersion(
-  configVersion: string,
+  configVersion: string | null,
   request: VersionRequestJson,
   existing: ReadonlyArray<Triple>,
 ): ResolvedVersion {
-  const { parts } = parsePartialVersion(configVersion);
+  const { parts } = configVersion === null ? { parts: [] } : parsePartialVersion(configVersion);
   const found = existing.filter((e) => matches(e, parts)).sort(compare);
   const highest = found[found.length - 1];
   if (!highest) {
-    const v = { major: parts[0] ?? 0, minor: parts[1] ?? 0, patch: parts[2] ?? 0 };
+    const v =
+      configVersion === null
+        ? { major: 0, minor: 1, patch: 0 }
+        : { major: parts[0] ?? 0, minor: parts[1] ?? 0, patch: parts[2] ?? 0 };
     return { ...v, version: format(v, null, null), preTag: null, buildTag: null };
   }
   const next = { major: highest.major, minor: highest.minor, patch: highest.patch };
