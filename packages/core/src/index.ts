@@ -192,6 +192,17 @@ export type { Transport } from './transport/types.js';
 export { MockConfig, MockTransport, type MockConfigOptions, type MockFailure } from './transport/mock.js';
 export { createTransport, isTransport, type TransportConfig } from './transport/create.js';
 export {
+  KafkaConfig,
+  kafkaConfigOptionsSchema,
+  KAFKA_COMPRESSION_TYPES,
+  KAFKA_CONFIG_KEYS,
+  KAFKA_SASL_MECHANISMS,
+  KAFKA_SECURITY_PROTOCOLS,
+  type KafkaConfigOptions,
+  type KafkaCompressionType,
+} from './transport/kafka-config.js';
+export { KafkaTransport, kafkaDriver, isKafkaAuthError } from './transport/kafka.js';
+export {
   BrokerTransport,
   maskUrl,
   type BrokerConnection,
