@@ -5,6 +5,7 @@
 import type { AdapterTransport, FlushResult, ScouterQueueOptions } from '@scouter-ts/core';
 import type { IrisModel } from './model.js';
 import { loadArtifacts } from './monitoring.js';
+import { transportFromEnv } from './transport.js';
 
 /** How to start an example service. */
 export interface InferenceServiceOptions {
@@ -39,7 +40,8 @@ export type StartInferenceService = (options: InferenceServiceOptions) => Promis
 
 /**
  * The `start` script of an example: loads what `train` saved from `artifactsDir` and serves it on `PORT`
- * (default `defaultPort`) and `HOST` (default 127.0.0.1), flushing on SIGTERM/SIGINT. Sets the exit code on failure.
+ * (default `defaultPort`) and `HOST` (default 127.0.0.1), sending records with the transport `SCOUTER_TRANSPORT`
+ * names (`transportFromEnv`), flushing on SIGTERM/SIGINT. Sets the exit code on failure.
  */
 export async function runServiceCli(
   name: string,
@@ -49,14 +51,18 @@ export async function runServiceCli(
 ): Promise<void> {
   try {
     const { model, profilePath } = await loadArtifacts(artifactsDir);
+    const transport = transportFromEnv();
     const service = await startService({
       model,
       profilePath,
+      transport,
       port: Number(process.env.PORT ?? defaultPort),
       host: process.env.HOST ?? '127.0.0.1',
       handleSignals: true,
     });
-    console.log(`${name} listening on ${service.url} (POST /predict, GET /healthz); Ctrl+C to stop`);
+    console.log(
+      `${name} listening on ${service.url} (POST /predict, GET /healthz), sending to ${String(transport)}; Ctrl+C to stop`,
+    );
   } catch (err) {
     console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;

@@ -209,6 +209,14 @@ export {
   type BrokerDriver,
   type BrokerTimeouts,
 } from './transport/broker.js';
+export { RedisConfig, redisConfigOptionsSchema, type RedisConfigOptions } from './transport/redis-config.js';
+export { RedisTransport } from './transport/redis.js';
+export {
+  RabbitMQConfig,
+  rabbitmqConfigOptionsSchema,
+  type RabbitMQConfigOptions,
+} from './transport/rabbitmq-config.js';
+export { RabbitMQTransport } from './transport/rabbitmq.js';
 /** @internal Shared with @scouter-ts/server, which loads its broker clients the same way. */
 export { importOptional } from './transport/optional-import.js';
 

@@ -1,11 +1,11 @@
 import {
-  MissingDependencyError,
   ScouterAuthError,
   ScouterError,
   ScouterErrorCode,
   ScouterNetworkError,
   ScouterTimeoutError,
 } from '../errors.js';
+import { z } from 'zod';
 import type { Transport } from './types.js';
 
 /** One open connection (or producer) to a broker, as a `BrokerDriver` opened it. */
@@ -44,11 +44,26 @@ export interface BrokerTimeouts {
   publishTimeoutMs: number;
 }
 
+const timeoutMs = z
+  .number()
+  .int('must be a whole number of milliseconds')
+  .positive('must be > 0 (milliseconds)')
+  .max(2_147_483_647, 'must be <= 2147483647 ms');
+
+/** The timeout options every broker config has (a shape to spread into its zod schema). */
+export const brokerTimeoutOptions = {
+  /** Longest wait for a connection to the broker to open (and authenticate), in ms. Default 10000. */
+  connectTimeoutMs: timeoutMs.default(10_000),
+  /** Longest wait for the broker to confirm one message, in ms. Default 10000. */
+  publishTimeoutMs: timeoutMs.default(10_000),
+};
+
 /** `scheme://user:***@host/...`: a broker URL with its password masked, for logs and messages. */
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
+    if (parsed.password === '') return url;
+    parsed.password = '***';
     return parsed.toString();
   } catch {
     return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
@@ -125,7 +140,8 @@ export class BrokerTransport implements Transport {
           ),
       );
     } catch (err) {
-      this.#discard(pending);
+      // A driver's own ScouterError (e.g. no Redis subscriber) leaves a healthy connection; anything else may not.
+      if (!(err instanceof ScouterError) || err instanceof ScouterTimeoutError) this.#discard(pending);
       throw this.#toError(err, 'publish to');
     }
   }
@@ -166,8 +182,7 @@ export class BrokerTransport implements Transport {
   }
 
   #toError(err: unknown, action: string): ScouterError {
-    if (err instanceof MissingDependencyError || err instanceof ScouterTimeoutError) return err;
-    if (err instanceof ScouterError && !err.retryable) return err;
+    if (err instanceof ScouterError) return err;
     const { kind, target, hint } = this.#driver;
     if (this.#driver.isAuthError?.(err) === true) {
       return new ScouterAuthError(
