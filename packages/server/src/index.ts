@@ -20,3 +20,13 @@ export {
 export { DriftScheduler, type JobResult } from './drift/scheduler.js';
 export { Dispatcher } from './dispatch/dispatcher.js';
 export { HttpError } from './errors.js';
+
+// --- broker consumers (consumers/) ---
+export { startConsumers, type BrokerConsumer, type Consumers } from './consumers/index.js';
+export { RecordSink, MAX_MESSAGE_BYTES, type ConsumerStats, type IngestOutcome } from './consumers/record-sink.js';
+export {
+  redisConsumerOptionsSchema,
+  rabbitmqConsumerOptionsSchema,
+  type RedisConsumerOptions,
+  type RabbitMQConsumerOptions,
+} from './consumers/options.js';
