@@ -23,7 +23,12 @@ export { HttpError } from './errors.js';
 
 // --- broker consumers (consumers/) ---
 export { startConsumers, type BrokerConsumer, type Consumers } from './consumers/index.js';
-export { RecordSink, MAX_MESSAGE_BYTES, type ConsumerStats, type IngestOutcome } from './consumers/record-sink.js';
+export {
+  RecordSink,
+  MAX_MESSAGE_BYTES,
+  type ConsumerStats,
+  type IngestOutcome,
+} from './consumers/record-sink.js';
 export {
   redisConsumerOptionsSchema,
   rabbitmqConsumerOptionsSchema,
