@@ -15,6 +15,7 @@ import { HttpError } from './errors.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAlertRoutesV025 } from './routes/alerts-v025.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerDriftRoutes } from './routes/drift.js';
 import { registerProfileRoutes } from './routes/profile.js';
 import { registerRecordRoutes } from './routes/records.js';
@@ -190,6 +191,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Scouter
   registerDriftRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerAlertRoutesV025(app, ctx);
+  registerDashboardRoutes(app, ctx);
 
   app.addHook('onReady', () => {
     if (config.schedulerEnabled) {

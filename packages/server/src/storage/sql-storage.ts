@@ -202,6 +202,18 @@ export abstract class SqlStorage implements Storage {
     return (await this.profiles(space, name, version).execute()).map(toProfile);
   }
 
+  async listAllProfiles(): Promise<ProfileRow[]> {
+    const rows = await this.db
+      .selectFrom('drift_profile')
+      .select(PROFILE_COLUMNS)
+      .orderBy('space')
+      .orderBy('name')
+      .orderBy('created_at', 'desc')
+      .orderBy(sql.ref(this.insertionOrder), 'desc')
+      .execute();
+    return rows.map(toProfile);
+  }
+
   /** Profiles of (space, name), optionally one version, newest first. */
   private profiles(space: string, name: string, version: string | undefined) {
     return this.db

@@ -249,6 +249,17 @@ export function describeStorageSuite(
         expect(await storage.listProfiles('scouter', 'model', '7.0.0')).toEqual([]);
       });
 
+      it('lists every profile by space and name, newest first', async () => {
+        expect(await storage.listAllProfiles()).toEqual([]);
+        const a = await storage.insertProfile(sampleProfileRow({ version: '1.0.0' }));
+        const b = await storage.insertProfile(sampleProfileRow({ version: '1.1.0' }));
+        const other = await storage.insertProfile(sampleProfileRow({ name: 'other', version: '5.0.0' }));
+        const first = await storage.insertProfile(sampleProfileRow({ space: 'alpha', version: '2.0.0' }));
+        const all = await storage.listAllProfiles();
+        expect(all.map((r) => r.uid)).toEqual([first.uid, b.uid, a.uid, other.uid]);
+        expect(all[1]).toEqual(b);
+      });
+
       it('updates the profile JSON and drift type by (space, name, version)', async () => {
         await storage.insertProfile(sampleProfileRow());
         const updated = {

@@ -129,6 +129,8 @@ export interface Storage {
   getProfile(key: ProfileKey, driftType: string): Promise<ProfileRow | null>;
   /** All rows for (space, name), optionally one version, newest first. */
   listProfiles(space: string, name: string, version?: string): Promise<ProfileRow[]>;
+  /** Every profile of every space, ordered by space, name, then newest first (the dashboard's model list). */
+  listAllProfiles(): Promise<ProfileRow[]>;
   /** `UPDATE … SET profile, drift_type` by (space, name, version); returns the number of rows changed. */
   updateProfileJson(key: ProfileKey, driftType: string, profile: CustomDriftProfileJson): Promise<number>;
   setProfileActive(key: ProfileKey, active: boolean, driftType: string | null): Promise<number>;
