@@ -97,8 +97,10 @@ export async function startKafka(): Promise<TestKafka> {
     const config = join(dir, 'server.properties');
     if (!existsSync(config)) {
       writeFileSync(config, brokerProperties(dir, ports));
-      // Kafka's cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
-      const clusterId = randomBytes(16).toString('base64url');
+      // Kafka's cluster id: 16 random bytes, base64url without padding, not starting with '-' (as Kafka's own
+      // Uuid.randomUuid() avoids, since the command line would read it as an option).
+      let clusterId = randomBytes(16).toString('base64url');
+      while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
       const format = spawnSync(
         'java',
         [...JVM_FLAGS, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config],

@@ -131,6 +131,9 @@ export const startKafkaConsumer: ConsumerStarter = async (config, makeSink, logg
         bootstrapBrokers: options.brokers.split(',').map((b) => b.trim()),
         sessionTimeout: SESSION_TIMEOUT_MS,
         heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+        // Subscribing to a topic no producer created yet would fail; the broker creates it (when it allows that)
+        // as it does for Scouter's producers.
+        autocreateTopics: true,
         ...(tls === undefined ? {} : { tls }),
         ...(sasl
           ? {
