@@ -32,7 +32,7 @@ interface BrokerCase {
   env(url: string, name: string): NodeJS.ProcessEnv;
 }
 
-const brokers: Record<'redis' | 'rabbitmq', BrokerCase> = {
+const brokers: Record<'redis' | 'rabbitmq' | 'kafka', BrokerCase> = {
   redis: {
     server: (address, channel) => ({ redis: { address, channel } }),
     env: (address, channel) => ({ SCOUTER_TRANSPORT: 'redis', REDIS_ADDR: address, REDIS_CHANNEL: channel }),
@@ -43,6 +43,14 @@ const brokers: Record<'redis' | 'rabbitmq', BrokerCase> = {
       SCOUTER_TRANSPORT: 'rabbitmq',
       RABBITMQ_ADDR: address,
       RABBITMQ_QUEUE: queue,
+    }),
+  },
+  kafka: {
+    server: (brokers, topic) => ({ kafka: { brokers, topics: [topic], groupId: topic } }),
+    env: (brokers, topic) => ({
+      SCOUTER_TRANSPORT: 'kafka',
+      KAFKA_BROKERS: brokers,
+      SCOUTER_KAFKA_TOPIC: topic,
     }),
   },
 };
@@ -80,7 +88,7 @@ describe.each(Object.keys(brokers) as Array<keyof typeof brokers>)('over %s', (k
         join(h.dir, 'artifacts'),
       );
       const transport = transportFromEnv(brokers[kind].env(address, name));
-      expect(transport.transportType).toBe(kind === 'redis' ? 'Redis' : 'RabbitMQ');
+      expect(transport.transportType).toBe({ redis: 'Redis', rabbitmq: 'RabbitMQ', kafka: 'Kafka' }[kind]);
       const service = await startService({
         model: training.model,
         profilePath: training.profilePath,
