@@ -4,10 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { formatTimestampMicros } from '@scouter-ts/core';
-import { createServer, type CustomRecordRow } from '@scouter-ts/server';
+import type { CustomRecordRow } from '@scouter-ts/server';
+import { TREE_ROOT } from './baseline.js';
 // The benchmark reuses the test harness that starts a throw-away PostgreSQL (not part of the public API).
 import { postgresUnavailableReason, startPostgres } from '../packages/server/src/testing/postgres.js';
 
@@ -51,37 +50,23 @@ export async function startBackends(argv: string[]): Promise<Backend[]> {
   return out;
 }
 
-export interface HttpServer {
-  app: FastifyInstance;
-  baseUrl: string;
-  authorization: string;
-  close(): Promise<void>;
-}
-
-/** The real scouter-server on 127.0.0.1 (scheduler off, silent), logged in as admin. */
-export async function startHttpServer(databaseUri: string): Promise<HttpServer> {
-  const app = await createServer({ databaseUri, logLevel: 'silent', schedulerEnabled: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const res = await fetch(`${baseUrl}/scouter/auth/login`, {
-    headers: { username: 'admin', password: 'admin' },
-  });
-  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  const { token } = (await res.json()) as { token: string };
-  return { app, baseUrl, authorization: `Bearer ${token}`, close: () => app.close() };
-}
-
 export interface ChildServer {
   baseUrl: string;
   authorization: string;
+  /** The class chain of the child's storage (e.g. `SqliteStorage < SqlStorage`): which code it runs. */
+  layer: string;
   /** CPU time (user + system) the server process has used so far, in µs. */
   cpuMicros(): Promise<number>;
+  /** One command of `bench/server-child.ts` and its answer. */
+  send<T>(command: object): Promise<T>;
   close(): Promise<void>;
 }
 
-/** The real scouter-server in its own Node process (`bench/server-child.ts`), so the load generator does not share its event loop. */
-export async function startChildServer(databaseUri: string): Promise<ChildServer> {
+/**
+ * The real scouter-server in its own Node process (`bench/server-child.ts`), so the load generator does not share its
+ * event loop; `root` picks the tree whose server it runs (default this one, or a baseline of `--against`).
+ */
+export async function startChildServer(databaseUri: string, root = TREE_ROOT): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
     [
@@ -89,11 +74,10 @@ export async function startChildServer(databaseUri: string): Promise<ChildServer
       // e.g. SCOUTER_BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server process
       ...(process.env.SCOUTER_BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean),
       fileURLToPath(new URL('./server-child.ts', import.meta.url)),
+      root,
       databaseUri,
     ],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
+    { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const waiting: Array<{ resolve: (line: string) => void; reject: (err: Error) => void }> = [];
@@ -114,17 +98,23 @@ export async function startChildServer(databaseUri: string): Promise<ChildServer
     new Promise<string>((resolve, reject) => {
       waiting.push({ resolve, reject });
     });
-  const { baseUrl, authorization } = JSON.parse(await nextLine()) as {
+  const send = async <T>(command: object): Promise<T> => {
+    const answer = nextLine();
+    child.stdin.write(`${JSON.stringify(command)}\n`);
+    return JSON.parse(await answer) as T;
+  };
+  const { baseUrl, authorization, layer } = JSON.parse(await nextLine()) as {
     baseUrl: string;
     authorization: string;
+    layer: string;
   };
   return {
     baseUrl,
     authorization,
+    layer,
+    send,
     async cpuMicros() {
-      const answer = nextLine();
-      child.stdin.write('cpu\n');
-      return (JSON.parse(await answer) as { cpuMicros: number }).cpuMicros;
+      return (await send<{ cpuMicros: number }>({ op: 'cpu' })).cpuMicros;
     },
     async close() {
       child.stdin.end();

@@ -2,18 +2,25 @@
  * `GET /scouter/drift/custom` latency over 1 million stored values (SQLite and PostgreSQL), through the real HTTP
  * route and, for comparison, the storage call alone. Goal: <= 100 ms over 1M values.
  *
- *   pnpm tsx bench/server-drift-query.ts [--sqlite|--postgres] [--values=1000000] [--runs=15]
+ * With `--against <git ref>` it compares this tree's server with the ref's instead (see `baseline.ts`): both load the
+ * same values into databases of their own, then each timed run queries both (in alternating order); printed are both
+ * figures and their ratio per run, median (min–max).
+ *
+ *   pnpm bench server-drift-query [--sqlite|--postgres] [--values=1000000] [--runs=15] [--against <git ref>]
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { createStorage, PostgresStorage, SqliteStorage, type Storage } from '@scouter-ts/server';
+import { againstRef, prepareBaseline } from './baseline.js';
 import {
-  createStorage,
-  PostgresStorage,
-  SqliteStorage,
-  type CustomRecordRow,
-  type Storage,
-} from '@scouter-ts/server';
-import { seededRandom } from './seeded-random.js';
-import { fmt, printTable, quantile, startBackends, startChildServer } from './server-common.js';
+  fmt,
+  printTable,
+  quantile,
+  startBackends,
+  startChildServer,
+  type Backend,
+  type ChildServer,
+} from './server-common.js';
+import { DRIFT_KEY, DRIFT_SPAN_US, driftBatches, METRICS, POSTGRES_ANALYZE } from './server-workload.js';
 
 const arg = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -21,33 +28,18 @@ const arg = (name: string, fallback: number): number => {
 };
 const VALUES = arg('values', 1_000_000);
 const RUNS = arg('runs', 15);
-const METRICS = ['accuracy', 'latency_ms', 'mae', 'mape', 'rmse'];
-const KEY = { space: 'bench', name: 'model', version: '1.0.0' };
+const KEY = DRIFT_KEY;
+const MAX_DATA_POINTS = 1000;
+const INTERVALS = [
+  ['FiveDays', 7200],
+  ['TwentyFourHours', 1440],
+  ['OneHour', 60],
+] as const;
 const MINUTE_US = 60_000_000;
 
-/** Stores VALUES rows spread evenly over the last 4.9 days (all inside the FiveDays window). */
+/** Stores the drift data (VALUES rows over the last 4.9 days, all inside the FiveDays window). */
 async function load(storage: Storage, nowMicros: number): Promise<void> {
-  const random = seededRandom(42);
-  const perMetric = Math.ceil(VALUES / METRICS.length);
-  const span = 4.9 * 24 * 60 * MINUTE_US;
-  const step = Math.floor(span / perMetric);
-  const start = nowMicros - span;
-  let batch: CustomRecordRow[] = [];
-  for (let i = 0; i < perMetric; i++) {
-    for (let m = 0; m < METRICS.length; m++) {
-      batch.push({
-        ...KEY,
-        createdAtMicros: start + i * step + m,
-        metric: METRICS[m]!,
-        value: 10 + random() * 5,
-      });
-    }
-    if (batch.length >= 10_000) {
-      await storage.insertCustomRecords(batch);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) await storage.insertCustomRecords(batch);
+  for (const batch of driftBatches(VALUES, nowMicros)) await storage.insertCustomRecords(batch);
 }
 
 /** The cheapest possible pass over the same rows: count and sum in one statement, no binning. */
@@ -80,8 +72,143 @@ async function time(fn: () => Promise<unknown>, warmUp = 3, runs = RUNS): Promis
   return out;
 }
 
+/** One `GET /scouter/drift/custom` of the bench profile; returns the number of bins answered. */
+async function getDrift(server: ChildServer, interval: string): Promise<number> {
+  const url =
+    `${server.baseUrl}/scouter/drift/custom?space=${KEY.space}&name=${KEY.name}&version=${KEY.version}` +
+    `&time_interval=${interval}&max_data_points=${MAX_DATA_POINTS}&drift_type=Custom`;
+  const res = await fetch(url, { headers: { authorization: server.authorization } });
+  if (!res.ok) throw new Error(`drift query failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { metrics: Record<string, { created_at: string[] }> };
+  return Object.values(body.metrics).reduce((n, m) => n + m.created_at.length, 0);
+}
+
+async function msOf(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** `--against`: this tree's server and the baseline's, side by side; figures per run, ratio this / baseline. */
+async function compareTrees(backends: Backend[], ref: string, baselineRoot: string): Promise<void> {
+  const table: Array<Array<string | number>> = [];
+  const spread = (xs: number[]): string =>
+    `**${fmt(quantile(xs, 0.5))}** (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+  const ratios = (a: number[], b: number[]): number[] => a.map((x, i) => x / b[i]!);
+  const median = (xs: number[]): string => fmt(quantile(xs, 0.5), 1);
+  for (const backend of backends) {
+    const head = await startChildServer(await backend.freshUri());
+    const base = await startChildServer(await backend.freshUri(), baselineRoot);
+    try {
+      console.log(`${backend.name}: this tree runs ${head.layer}; ${ref} runs ${base.layer}`);
+      const nowMicros = Date.now() * 1000;
+      // Loaded in turns of 100 000 values (the tree starting a turn alternates), each turn timed.
+      const loads = { base: [] as number[], head: [] as number[] };
+      for (let part = 0, done = false; !done; part++) {
+        const order: Array<[ChildServer, number[]]> = [
+          [base, loads.base],
+          [head, loads.head],
+        ];
+        if (part % 2 === 1) order.reverse();
+        for (const [server, into] of order) {
+          const r = await server.send<{ seconds: number; done: boolean }>({
+            op: 'load',
+            values: VALUES,
+            nowMicros,
+            batches: 10,
+          });
+          into.push(r.seconds);
+          done = r.done;
+        }
+      }
+      const total = (xs: number[]): string =>
+        fmt(
+          xs.reduce((a, x) => a + x, 0),
+          1,
+        );
+      console.log(
+        `${backend.name}: stored ${VALUES} values in ${total(loads.base)} s (${ref}), ${total(loads.head)} s (this);` +
+          ` per 100 000, this / ${ref}: ${spread(ratios(loads.head, loads.base))}`,
+      );
+      for (const [interval, minutes] of INTERVALS) {
+        const windowUs = minutes * MINUTE_US;
+        const first = [
+          await msOf(() => getDrift(base, interval)),
+          await msOf(() => getDrift(head, interval)),
+        ];
+        const binned = (server: ChildServer): Promise<number> =>
+          server
+            .send<{ ms: number }>({
+              op: 'binned',
+              sinceMicros: Date.now() * 1000 - windowUs,
+              binWidthMicros: Math.round(windowUs / MAX_DATA_POINTS),
+            })
+            .then((r) => r.ms);
+        for (let i = 0; i < 3; i++) {
+          for (const server of [base, head]) {
+            await getDrift(server, interval);
+            await binned(server);
+          }
+        }
+        const h = { http: [] as number[], call: [] as number[] };
+        const b = { http: [] as number[], call: [] as number[] };
+        for (let r = 0; r < RUNS; r++) {
+          const order: Array<[ChildServer, typeof h]> = [
+            [base, b],
+            [head, h],
+          ];
+          if (r % 2 === 1) order.reverse();
+          for (const [server, into] of order) {
+            into.http.push(await msOf(() => getDrift(server, interval)));
+            into.call.push(await binned(server));
+          }
+        }
+        table.push([
+          backend.name,
+          interval,
+          `${fmt(first[0]!, 0)} → ${fmt(first[1]!, 0)}`,
+          `${median(b.http)} → ${median(h.http)}`,
+          spread(ratios(h.http, b.http)),
+          `${median(b.call)} → ${median(h.call)}`,
+          spread(ratios(h.call, b.call)),
+        ]);
+      }
+    } finally {
+      await head.close();
+      await base.close();
+    }
+  }
+  console.log(
+    `\nGET /scouter/drift/custom, this tree against ${ref}: max_data_points=${MAX_DATA_POINTS}, ${VALUES} values` +
+      ` (${METRICS.length} metrics) in each tree's database, each tree's server in its own process;` +
+      ` ${RUNS} runs after 3 warm-up runs, the two trees in alternating order; latency in ms; ratios are` +
+      ' this tree / baseline per run, median (min–max), lower is better.\n',
+  );
+  printTable(
+    [
+      'backend',
+      'time_interval',
+      'HTTP first (baseline → this)',
+      'HTTP p50 (baseline → this)',
+      'HTTP ratio',
+      'storage call p50 (baseline → this)',
+      'storage call ratio',
+    ],
+    table,
+  );
+}
+
 async function main(): Promise<void> {
   const backends = await startBackends(process.argv);
+  const ref = againstRef(process.argv);
+  if (ref) {
+    try {
+      await compareTrees(backends, ref, prepareBaseline(ref));
+    } finally {
+      for (const b of backends) await b.stop();
+    }
+    return;
+  }
   const rows: Array<Array<string | number>> = [];
   try {
     for (const backend of backends) {
@@ -93,24 +220,14 @@ async function main(): Promise<void> {
         const nowMicros = Date.now() * 1000;
         const t0 = performance.now();
         await load(storage, nowMicros);
+        if (storage instanceof PostgresStorage) await storage.pool.query(POSTGRES_ANALYZE);
         console.log(
           `${backend.name}: stored ${VALUES} values in ${fmt((performance.now() - t0) / 1000, 1)} s`,
         );
-        for (const [interval, minutes] of [
-          ['FiveDays', 7200],
-          ['TwentyFourHours', 1440],
-          ['OneHour', 60],
-        ] as const) {
-          const maxDataPoints = 1000;
-          const url =
-            `${server.baseUrl}/scouter/drift/custom?space=${KEY.space}&name=${KEY.name}&version=${KEY.version}` +
-            `&time_interval=${interval}&max_data_points=${maxDataPoints}&drift_type=Custom`;
+        for (const [interval, minutes] of INTERVALS) {
           let bins = 0;
           const get = async (): Promise<void> => {
-            const res = await fetch(url, { headers: { authorization: server.authorization } });
-            if (!res.ok) throw new Error(`drift query failed: ${res.status} ${await res.text()}`);
-            const body = (await res.json()) as { metrics: Record<string, { created_at: string[] }> };
-            bins = Object.values(body.metrics).reduce((n, m) => n + m.created_at.length, 0);
+            bins = await getDrift(server, interval);
           };
           // The first query after the bulk load (SQLite: may fold records not yet in the rollup), before warm-up.
           const first = await time(get, 0, 1);
@@ -120,11 +237,11 @@ async function main(): Promise<void> {
             storage.binnedCustomMetrics({
               ...KEY,
               sinceMicros: Date.now() * 1000 - windowUs,
-              binWidthMicros: Math.round(windowUs / maxDataPoints),
+              binWidthMicros: Math.round(windowUs / MAX_DATA_POINTS),
             }),
           );
           const floor = await time(() => scanFloor(storage, Date.now() * 1000 - windowUs));
-          const inWindow = Math.min(VALUES, Math.round((VALUES * minutes) / (4.9 * 24 * 60)));
+          const inWindow = Math.min(VALUES, Math.round((VALUES * minutes * MINUTE_US) / DRIFT_SPAN_US));
           rows.push([
             backend.name,
             interval,

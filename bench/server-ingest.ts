@@ -6,7 +6,12 @@
  * Raw baseline: SQLite = better-sqlite3 prepared INSERT OR IGNORE run per row inside one transaction per batch (second
  * connection to the same file); PostgreSQL = one `pg` multi-row INSERT … VALUES … ON CONFLICT DO NOTHING per batch.
  *
- *   pnpm tsx bench/server-ingest.ts [--sqlite|--postgres] [--batch=500] [--records=20000] [--pairs=6] [--concurrency=4]
+ * With `--against <git ref>` it compares this tree's server with the ref's instead (see `baseline.ts`): both run in
+ * child processes on databases of their own, and each pair of blocks runs both trees (in alternating order) through
+ * the storage call and the HTTP route; printed are both figures and their ratio per pair, median (min–max).
+ *
+ *   pnpm bench server-ingest [--sqlite|--postgres] [--batch=500] [--records=20000] [--pairs=6] [--concurrency=4]
+ *     [--against <git ref>]
  */
 import { formatTimestampMicros } from '@scouter-ts/core';
 import { createStorage, PostgresStorage, SqliteStorage, type CustomRecordRow } from '@scouter-ts/server';
@@ -17,9 +22,11 @@ import {
   serverRecordsBody,
   startBackends,
   startChildServer,
+  type Backend,
   type ChildServer,
 } from './server-common.js';
-import { seededRandom } from './seeded-random.js';
+import { againstRef, prepareBaseline } from './baseline.js';
+import { makeIngestBlock, runBatches, type IngestShape } from './server-workload.js';
 
 const arg = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -29,31 +36,10 @@ const BATCH = arg('batch', 500);
 const RECORDS = arg('records', 20_000);
 const PAIRS = arg('pairs', 6);
 const CONCURRENCY = arg('concurrency', 4);
-const METRICS = ['accuracy', 'latency_ms', 'mae', 'mape', 'rmse'];
-const BASE_MICROS = (Date.now() - 86_400_000) * 1000;
 
-/** Batches of records for one block; every block gets its own time range so nothing is a duplicate. */
-function makeBlock(blockIndex: number, label: string): CustomRecordRow[][] {
-  const random = seededRandom(blockIndex + 1);
-  const start = BASE_MICROS + blockIndex * 10_000_000_000;
-  const batches: CustomRecordRow[][] = [];
-  for (let b = 0; b < RECORDS / BATCH; b++) {
-    const batch: CustomRecordRow[] = [];
-    for (let i = 0; i < BATCH; i++) {
-      const n = b * BATCH + i;
-      batch.push({
-        createdAtMicros: start + n,
-        space: 'bench',
-        name: `model-${label}`,
-        version: '1.0.0',
-        metric: METRICS[n % METRICS.length]!,
-        value: random() * 100,
-      });
-    }
-    batches.push(batch);
-  }
-  return batches;
-}
+const SHAPE: IngestShape = { records: RECORDS, batch: BATCH, baseMicros: (Date.now() - 86_400_000) * 1000 };
+const makeBlock = (blockIndex: number, label: string): CustomRecordRow[][] =>
+  makeIngestBlock(blockIndex, label, SHAPE);
 
 interface RawInserter {
   insert(batch: CustomRecordRow[]): Promise<void>;
@@ -102,20 +88,9 @@ async function postgresRaw(connectionString: string): Promise<RawInserter> {
   };
 }
 
-/** Runs `send` over all batches with at most CONCURRENCY in flight; returns records per second. */
-async function runBlock(batches: unknown[], send: (batch: unknown) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        await send(batch);
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return (batches.length * BATCH) / seconds;
+/** Records per second of one block sent with at most CONCURRENCY in flight. */
+async function runBlock<T>(batches: T[], send: (batch: T) => Promise<unknown>): Promise<number> {
+  return (batches.length * BATCH) / (await runBatches(batches, CONCURRENCY, send));
 }
 
 async function postMessage(server: ChildServer, body: string): Promise<void> {
@@ -128,8 +103,98 @@ async function postMessage(server: ChildServer, body: string): Promise<void> {
   await res.arrayBuffer();
 }
 
+interface TreeFigures {
+  storageRates: number[];
+  httpRates: number[];
+  httpCpu: number[];
+}
+
+/** One pair of blocks of one tree: a storage block on its own connection, then an HTTP block. */
+async function treeBlocks(server: ChildServer, block: number, into?: TreeFigures): Promise<void> {
+  const stored = await server.send<{ seconds: number }>({
+    op: 'insert',
+    block,
+    label: 'storage',
+    shape: SHAPE,
+    concurrency: CONCURRENCY,
+  });
+  const bodies = makeBlock(block, 'http').map(serverRecordsBody);
+  const cpu0 = await server.cpuMicros();
+  const http = await runBlock(bodies, (b) => postMessage(server, b));
+  const cpu = ((await server.cpuMicros()) - cpu0) / RECORDS;
+  into?.storageRates.push(RECORDS / stored.seconds);
+  into?.httpRates.push(http);
+  into?.httpCpu.push(cpu);
+}
+
+/** `--against`: this tree's server and the baseline's, side by side; figures per pair, ratio this / baseline. */
+async function compareTrees(backends: Backend[], ref: string, baselineRoot: string): Promise<void> {
+  const table: Array<Array<string | number>> = [];
+  const spread = (xs: number[]): string =>
+    `**${fmt(quantile(xs, 0.5))}** (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+  const ratios = (a: number[], b: number[]): number[] => a.map((x, i) => x / b[i]!);
+  for (const backend of backends) {
+    const head = await startChildServer(await backend.freshUri());
+    const base = await startChildServer(await backend.freshUri(), baselineRoot);
+    try {
+      console.log(`${backend.name}: this tree runs ${head.layer}; ${ref} runs ${base.layer}`);
+      await treeBlocks(base, 0);
+      await treeBlocks(head, 0);
+      const h: TreeFigures = { storageRates: [], httpRates: [], httpCpu: [] };
+      const b: TreeFigures = { storageRates: [], httpRates: [], httpCpu: [] };
+      for (let p = 1; p <= PAIRS; p++) {
+        const order: Array<[ChildServer, TreeFigures]> = [
+          [base, b],
+          [head, h],
+        ];
+        if (p % 2 === 0) order.reverse();
+        for (const [server, into] of order) await treeBlocks(server, p, into);
+      }
+      const median = (xs: number[], digits = 0): string => fmt(quantile(xs, 0.5), digits);
+      table.push([
+        backend.name,
+        `${median(b.storageRates)} → ${median(h.storageRates)}`,
+        spread(ratios(h.storageRates, b.storageRates)),
+        `${median(b.httpRates)} → ${median(h.httpRates)}`,
+        spread(ratios(h.httpRates, b.httpRates)),
+        `${median(b.httpCpu, 1)} → ${median(h.httpCpu, 1)}`,
+        spread(ratios(h.httpCpu, b.httpCpu)),
+      ]);
+    } finally {
+      await head.close();
+      await base.close();
+    }
+  }
+  console.log(
+    `\nIngest, this tree against ${ref}: ${RECORDS} records per block in batches of ${BATCH}, ${CONCURRENCY} in flight,` +
+      ` ${PAIRS} pairs (the two trees in alternating order), each tree's server in its own process and database.` +
+      ' Ratios are this tree / baseline per pair, median (min–max); rec/s higher is better, CPU lower is better.\n',
+  );
+  printTable(
+    [
+      'backend',
+      'insertCustomRecords rec/s (baseline → this)',
+      'storage ratio',
+      'POST /scouter/message rec/s (baseline → this)',
+      'HTTP ratio',
+      'server CPU µs/rec (baseline → this)',
+      'CPU ratio',
+    ],
+    table,
+  );
+}
+
 async function main(): Promise<void> {
   const backends = await startBackends(process.argv);
+  const ref = againstRef(process.argv);
+  if (ref) {
+    try {
+      await compareTrees(backends, ref, prepareBaseline(ref));
+    } finally {
+      for (const b of backends) await b.stop();
+    }
+    return;
+  }
   const table: Array<Array<string | number>> = [];
   try {
     for (const backend of backends) {
@@ -149,20 +214,18 @@ async function main(): Promise<void> {
         const rawRun = async (): Promise<number> => {
           const batches = makeBlock(block++, 'raw');
           const cpu0 = process.cpuUsage();
-          const rate = await runBlock(batches, (b) => raw.insert(b as CustomRecordRow[]));
+          const rate = await runBlock(batches, (b) => raw.insert(b));
           const cpu = process.cpuUsage(cpu0);
           rawCpu.push((cpu.user + cpu.system) / RECORDS);
           return rate;
         };
         const storageRun = (): Promise<number> =>
-          runBlock(makeBlock(block++, 'storage'), async (b) => {
-            await storage.insertCustomRecords(b as CustomRecordRow[]);
-          });
+          runBlock(makeBlock(block++, 'storage'), (b) => storage.insertCustomRecords(b));
         const httpRun = async (): Promise<number> => {
           httpBlocks.push(block);
           const bodies = makeBlock(block++, 'http').map(serverRecordsBody);
           const cpu0 = await server.cpuMicros();
-          const rate = await runBlock(bodies, (b) => postMessage(server, b as string));
+          const rate = await runBlock(bodies, (b) => postMessage(server, b));
           httpCpu.push(((await server.cpuMicros()) - cpu0) / RECORDS);
           return rate;
         };
