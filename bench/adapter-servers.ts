@@ -1,6 +1,5 @@
-// What bench/adapters.ts and bench/alloc.ts share: the benchmark server processes (bench/servers/adapter-app.ts, one
-// per framework and variant, pinned to CPU 0 when taskset exists, controlled over IPC), the request body and the
-// bench profile.
+// The benchmark server processes of bench/adapters.ts (bench/servers/adapter-app.ts, one per framework and variant,
+// pinned to CPU 0 when taskset exists, controlled over IPC), the request body and the bench profile.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,30 +49,21 @@ export function saveBenchProfile(framework: string): { profileDir: string; profi
   return { profileDir, profilePath: profile.save(join(profileDir, 'profile.json')) };
 }
 
-/**
- * Starts one server process; `nodeFlags` go to node before the script (e.g. heap sizes); `env` is added to its
- * environment; `wrapper` (e.g. `['valgrind', '--tool=callgrind']`) runs node under that command instead of taskset.
- */
+/** Starts one server process (on CPU 0 when taskset exists). */
 export async function startServer(
   framework: string,
   variant: string,
   sinkUrl: string,
   profile: string,
-  nodeFlags: readonly string[] = [],
-  env: Record<string, string> = {},
-  wrapper: readonly string[] = [],
 ): Promise<Server> {
-  const pin = hasTaskset && wrapper.length === 0;
-  const command = wrapper[0] ?? (pin ? 'taskset' : process.execPath);
+  const command = hasTaskset ? 'taskset' : process.execPath;
   // BENCH_CPU_PROF_DIR=/some/dir writes one V8 CPU profile per server (<dir>/<framework>-<variant>/), for diagnosis.
   const profDir = process.env.BENCH_CPU_PROF_DIR;
   const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, `${framework}-${variant}`)] : [];
   const argv = [
-    ...(wrapper.length > 0 ? [...wrapper.slice(1), process.execPath] : []),
-    ...(pin ? ['-c', '0', process.execPath] : []),
+    ...(hasTaskset ? ['-c', '0', process.execPath] : []),
     ...prof,
     '--expose-gc',
-    ...nodeFlags,
     // BENCH_NODE_FLAGS="--trace-deopt …" adds V8/node flags to every server, for diagnosis.
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     '--import',
@@ -91,7 +81,6 @@ export async function startServer(
       // Our packages from their built dist/, as an application loads them: the root tsconfig's `paths` would
       // have tsx compile src/ (with esbuild's keepNames helpers on every closure).
       TSX_TSCONFIG_PATH: serverTsconfig,
-      ...env,
     },
   });
   const ask = <T>(type: string, reply: string): Promise<T> =>
@@ -111,11 +100,11 @@ export async function startServer(
   return { variant, child, port, ask };
 }
 
-/** Loads `POST /predict` on `server` with autocannon for `duration` seconds or until `amount` requests. */
+/** Loads `POST /predict` on `server` with autocannon for `duration` seconds. */
 export function predictLoad(
   server: Server,
   connections: number,
-  until: { duration: number } | { amount: number },
+  until: { duration: number },
 ): ReturnType<typeof autocannon> {
   return autocannon({
     url: `http://127.0.0.1:${server.port}/predict`,
@@ -125,20 +114,6 @@ export function predictLoad(
     connections,
     ...until,
   });
-}
-
-/** Sends `amount` requests to `server` over `connections` connections; resolves with how many failed (errors, non-2xx). */
-export async function driveRequests(server: Server, connections: number, amount: number): Promise<number> {
-  const result = await predictLoad(server, connections, { amount });
-  return result.errors + result.non2xx;
-}
-
-/** The command-line value of `--name` as a whole number >= `min`; throws a message naming the flag otherwise. */
-export function whole(name: string, value: string | undefined, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${name} must be a whole number >= ${min}, not "${String(value)}"`);
-  return n;
 }
 
 /** The median of `xs`; NaN when it is empty. */

@@ -1,38 +1,32 @@
 // Adapter overhead benchmark: Express and Fastify, bare vs. with @scouter-ts (two metrics per request, HTTP transport
 // to a loopback sink) vs. reference points (express-prom-bundle / fastify-metrics, OpenTelemetry http + framework
-// spans with batched OTLP export). Method: /work/shared/BENCHMARKING.md "Middleware overhead" — one warm server
+// spans with batched OTLP export). Method: bench/README.md — one warm server
 // process per variant pinned to CPU 0, autocannon in this process pinned to CPU 1, blocks interleaved as
 // bare | v1 | bare | v2 | bare … in rotating order; each variant block is compared with the mean of its two bare
 // neighbours. `--pairing concurrent` instead loads the bare server and one variant at the same time (both on CPU 0,
 // sharing it; which starts first alternates per round): a slow moment of the VM then hits both sides of a pair.
 // Before each measured block the variant server (concurrent: both) gets `--prewarm` seconds (default 0.5) of
 // unmeasured load: a server that sat idle since its last block started measurably slower than the always-busy bare one.
-// `--pairing sliced` loads one server at a time in short slices (`--slice` ms, default 250) in a random order
-// per round, with a keep-alive load generator (bench/slice-load.ts), so the VM's swings, which last seconds, hit
-// every server alike; the ratio is each variant's req/s over all its slices to bare's.
-// Run: `pnpm exec tsx bench/adapters.ts [--quick] [--rounds N] [--duration S] [--connections N]
-// [--framework express|fastify] [--pairing sequential|concurrent|sliced] [--slice MS] [--generations N]
+// Run: `pnpm build && pnpm bench adapters [--quick] [--rounds N] [--duration S] [--connections N]
+// [--framework express|fastify] [--pairing sequential|concurrent] [--generations N]
 // [--baseline bare|emitter|register-empty]
 // [--variants scouter,prom,otel,control,hook,scouter-als,scouter-main,scouter-null,scouter-mock,work-2]`
 // from the repository root.
 // `work-<µs>` adds that much computation per request: a calibration of what the method can resolve. `control` is a
 // second, identical baseline server (bare unless `--baseline` says otherwise; `plain` is bare in any case): its ratio shows the bias and noise of the method on this machine. `hook` is the floor of the adapters' design: an empty Fastify onResponse hook / an Express middleware
 // listening for the response's `close`, which is what "hand the values over when the response finishes" costs.
-import { appendFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startLoopbackSink } from '../packages/core/src/capture/testing/loopback-sink.js';
 import {
   hasTaskset,
   median,
   predictLoad,
-  requestBody,
   saveBenchProfile,
   startServer,
   type Server,
   type Stats,
 } from './adapter-servers.js';
-import { LatencyHistogram, SliceLoader } from './slice-load.js';
-import { seededRandom } from './seeded-random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,21 +38,16 @@ const { values: args } = parseArgs({
     framework: { type: 'string' },
     variants: { type: 'string', default: 'scouter,prom,otel,control' },
     pairing: { type: 'string', default: 'sequential' },
-    slice: { type: 'string', default: '250' },
     prewarm: { type: 'string' },
     generations: { type: 'string', default: '1' },
     baseline: { type: 'string', default: 'bare' },
   },
 });
 const quick = args.quick ?? false;
-if (args.pairing !== 'sequential' && args.pairing !== 'concurrent' && args.pairing !== 'sliced')
-  throw new Error(`--pairing must be sequential, concurrent or sliced, not "${String(args.pairing)}"`);
-const pairing: 'sequential' | 'concurrent' | 'sliced' = args.pairing;
-const sliced = pairing === 'sliced';
-const rounds = Number(args.rounds ?? (sliced ? (quick ? 20 : 120) : quick ? 2 : 4));
-/** Sliced: each measured slice, ms. */
-const sliceMs = Number(args.slice);
-if (!(sliceMs >= 10)) throw new Error(`--slice must be a number of ms >= 10, not "${String(args.slice)}"`);
+if (args.pairing !== 'sequential' && args.pairing !== 'concurrent')
+  throw new Error(`--pairing must be sequential or concurrent, not "${String(args.pairing)}"`);
+const pairing: 'sequential' | 'concurrent' = args.pairing;
+const rounds = Number(args.rounds ?? (quick ? 2 : 4));
 const duration = Number(args.duration ?? (quick ? 1 : 2));
 const warmup = Number(args.warmup ?? (quick ? 1 : 3));
 const connections = Number(args.connections);
@@ -66,8 +55,8 @@ const frameworks = (args.framework ? [args.framework] : ['express', 'fastify']) 
   'express' | 'fastify'
 >;
 const variants = (args.variants ?? '').split(',').filter(Boolean);
-/** Seconds of unmeasured load before each measured block (sliced: before each slice, of every server). */
-const prewarm = Number(args.prewarm ?? (sliced ? 0.05 : 0.5));
+/** Seconds of unmeasured load before each measured block. */
+const prewarm = Number(args.prewarm ?? 0.5);
 /**
  * What the baseline server (called `bare` in the code) and the `control` twin run: `bare` by default; e.g.
  * `emitter` (events emitted at startup) or `register-empty` (a Fastify plugin registered): the state real apps are in.
@@ -149,184 +138,11 @@ function addDelivery(delivery: Map<string, string>, variant: string, check: stri
   delivery.set(variant, before === undefined ? check : `${before}; ${check}`);
 }
 
-/** The progress line after each round (sliced: after each quarter of the rounds), on stderr. */
+/** The progress line after each round, on stderr. */
 function progress(framework: string, generation: number, round: number): void {
   process.stderr.write(
     `  ${framework}: generation ${generation + 1}/${generations}, round ${round + 1}/${rounds} done\n`,
   );
-}
-
-/** Sliced: what one server did over one generation's measured slices. */
-interface SlicedRun {
-  generation: number;
-  responses: number;
-  elapsedMs: number;
-  /** req/s of its slice in each round. */
-  roundRps: number[];
-  /** All CPU µs per request, prewarm requests and idle time included. */
-  cpuPerReq: number;
-  /**
-   * CPU µs the process used while no slice of its own was running (timers, the delivery worker, GC threads),
-   * per request. With one server loaded at a time that work takes CPU from the other servers' slices, so it is
-   * charged back to this server's requests (`charged` ratio); in a real app it would compete with requests.
-   */
-  idleCpuPerReq: number;
-  minorGcPerReq: number;
-  majorGcPerReq: number;
-  errors: number;
-}
-const slicesCsv = process.env.BENCH_SLICES_CSV;
-const WARM_ROUNDS = 5;
-const slicedRuns = new Map<string, SlicedRun[]>();
-const slicedLatency = new Map<string, LatencyHistogram>();
-
-/**
- * Sliced: `rounds` rounds in which every server (bare included) gets one slice of `sliceMs`, after an unmeasured
- * `prewarm`, in a random order per round (seeded by the generation), so each server sits at each position and
- * follows each other server about equally often, and idles as long as the others. (A rotating order, used before
- * 2026-11-27 08:46 UTC, made every server follow the same one within a round.)
- * Server CPU and GC per request are read over the whole generation (prewarm requests included), and CPU also
- * around each of a server's slices, so what it used between them can be charged to its requests.
- */
-async function runSlices(framework: string, servers: Server[], generation: number): Promise<void> {
-  const loaders = await Promise.all(
-    servers.map((server) => SliceLoader.open(server.port, '/predict', requestBody, connections)),
-  );
-  for (const server of servers) await server.ask<Stats>('gc-stats', 'stats');
-  // Unmeasured rounds first: the first second or two of slices after the warmup ran several times slower on
-  // every server alike.
-  for (let round = 0; round < WARM_ROUNDS; round++)
-    for (const loader of loaders) await loader.slice(sliceMs + prewarm * 1000, false);
-  const before: Stats[] = [];
-  for (const server of servers) before.push(await server.ask<Stats>('stats', 'stats'));
-  const responses = servers.map(() => 0);
-  const elapsed = servers.map(() => 0);
-  const errors = servers.map(() => 0);
-  const roundRps: number[][] = servers.map(() => []);
-  /** CPU µs each server used while it was being loaded (its prewarm and measured slice). */
-  const loadedCpu = servers.map(() => 0);
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const random = seededRandom(generation + 1);
-  const order = servers.map((_, i) => i);
-  for (let round = 0; round < rounds; round++) {
-    shuffle(order, random);
-    for (const i of order) {
-      const loader = loaders[i] as SliceLoader;
-      const server = servers[i] as Server;
-      const cpuBefore = (await server.ask<Stats>('stats', 'stats')).cpuMicros;
-      if (prewarm > 0) await loader.slice(prewarm * 1000, false);
-      const slice = await loader.slice(sliceMs);
-      loadedCpu[i]! += (await server.ask<Stats>('stats', 'stats')).cpuMicros - cpuBefore;
-      responses[i]! += slice.responses;
-      elapsed[i]! += slice.elapsedMs;
-      errors[i]! += slice.errors;
-      roundRps[i]!.push((slice.responses * 1000) / slice.elapsedMs);
-      // BENCH_SLICES_CSV=/some/file: every measured slice, for a look at the noise.
-      if (slicesCsv)
-        appendFileSync(
-          slicesCsv,
-          `${framework},${generation},${round},${server.variant},${slice.responses},${fmt(slice.elapsedMs, 3)},${fmt(performance.now(), 1)}\n`,
-        );
-    }
-    if ((round + 1) % Math.ceil(rounds / 4) === 0 || round + 1 === rounds)
-      progress(framework, generation, round);
-  }
-  const used = process.cpuUsage(cpu);
-  loaderBusy.push((used.user + used.system) / 1000 / (performance.now() - started));
-  for (const loader of loaders) loader.close();
-  for (const [i, server] of servers.entries()) {
-    const after = await server.ask<Stats>('stats', 'stats');
-    const b = before[i] as Stats;
-    const served = Math.max(1, after.served - b.served);
-    const list = slicedRuns.get(server.variant) ?? [];
-    const cpuMicros = after.cpuMicros - b.cpuMicros;
-    list.push({
-      generation,
-      responses: responses[i] as number,
-      elapsedMs: elapsed[i] as number,
-      roundRps: roundRps[i] as number[],
-      cpuPerReq: cpuMicros / served,
-      idleCpuPerReq: (cpuMicros - (loadedCpu[i] as number)) / served,
-      minorGcPerReq: ((after.gcMinorMs - b.gcMinorMs) * 1000) / served,
-      majorGcPerReq: ((after.gcMajorMs - b.gcMajorMs) * 1000) / served,
-      errors: errors[i] as number,
-    });
-    slicedRuns.set(server.variant, list);
-    const histogram = slicedLatency.get(server.variant) ?? new LatencyHistogram();
-    histogram.merge((loaders[i] as SliceLoader).latency);
-    slicedLatency.set(server.variant, histogram);
-  }
-}
-
-/** Fisher–Yates, in place. */
-function shuffle(items: number[], random: () => number): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j] as number, items[i] as number];
-  }
-}
-
-/** Standard error of the mean of `xs`. */
-function standardError(xs: readonly number[]): number {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1);
-  return Math.sqrt(variance / xs.length);
-}
-
-/** Sliced: requests per ms over `runs`' measured slices. */
-const sliceRate = (runs: readonly SlicedRun[]) =>
-  runs.reduce((a, r) => a + r.responses, 0) / runs.reduce((a, r) => a + r.elapsedMs, 0);
-/** The same with each request also charged the CPU its process used while idle (see `SlicedRun.idleCpuPerReq`). */
-const chargedRate = (runs: readonly SlicedRun[]) => {
-  const responses = runs.reduce((a, r) => a + r.responses, 0);
-  const idleMs = runs.reduce((a, r) => a + (r.idleCpuPerReq / 1000) * r.responses, 0);
-  return responses / (runs.reduce((a, r) => a + r.elapsedMs, 0) + idleMs);
-};
-
-/**
- * Sliced: the table. Ratios are a variant's req/s over bare's, both over the same generations' slices; the
- * "charged" ratio also counts the CPU each process used between its slices, and its ± is the standard error
- * between generations (fresh processes), the honest one: a process keeps its JIT and code layout for life.
- */
-function printSliced(baselineLabel: string, rss: Map<string, number>, delivery: Map<string, string>): void {
-  const bareRuns = slicedRuns.get('bare') ?? [];
-  const bareOf = (run: SlicedRun) => bareRuns.find((b) => b.generation === run.generation) as SlicedRun;
-  const gc = (runs: readonly SlicedRun[]) =>
-    `${fmt(median(runs.map((r) => r.minorGcPerReq)), 2)} + ${fmt(median(runs.map((r) => r.majorGcPerReq)), 2)}`;
-  const latency = (variant: string) => {
-    const histogram = slicedLatency.get(variant) ?? new LatencyHistogram();
-    return `${fmt(histogram.percentile(0.5), 2)} | ${fmt(histogram.percentile(0.99), 2)}`;
-  };
-  const idle = (runs: readonly SlicedRun[]) => fmt(median(runs.map((r) => r.idleCpuPerReq)), 2);
-  console.log(
-    `| variant | req/s ratio, all slices | charged with idle CPU${generations > 1 ? ' (± SE between generations)' : ''} | per generation: charged ratio (CPU Δ) | per round: median ratio (n) | CPU µs/req (Δ vs ${baselineLabel}) | of which idle | GC µs/req: scavenge + mark-compact | p50 ms | p99 ms | RSS MB | delivery |`,
-  );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  console.log(
-    `| ${baselineLabel} | 1 | 1 | | | ${fmt(median(bareRuns.map((r) => r.cpuPerReq)), 1)} | ${idle(bareRuns)} | ${gc(bareRuns)} | ${latency('bare')} | ${fmt((rss.get('bare') ?? 0) / 2 ** 20, 0)} | |`,
-  );
-  for (const variant of variants) {
-    const runs = slicedRuns.get(variant) ?? [];
-    const perRound = runs.flatMap((run) =>
-      run.roundRps.map((rps, j) => rps / (bareOf(run).roundRps[j] as number)),
-    );
-    const charged = runs.map((run) => chargedRate([run]) / chargedRate([bareOf(run)]));
-    const se = generations > 1 ? ` ± ${fmt(standardError(charged), 3)}` : '';
-    const perGeneration = runs
-      .map((run, g) => `${fmt(charged[g] as number, 3)} (${signed(run.cpuPerReq - bareOf(run).cpuPerReq)})`)
-      .join(', ');
-    const dCpu = median(runs.map((run) => run.cpuPerReq - bareOf(run).cpuPerReq));
-    const errors = runs.reduce((a, r) => a + r.errors, 0);
-    console.log(
-      `| ${variant} | ${fmt(sliceRate(runs) / sliceRate(bareRuns), 3)} | **${fmt(chargedRate(runs) / chargedRate(bareRuns), 3)}**${se} | ${perGeneration} | ` +
-        `${fmt(median(perRound), 3)} (${perRound.length}) | ` +
-        `${fmt(median(runs.map((r) => r.cpuPerReq)), 1)} (${signed(dCpu)}) | ${idle(runs)} | ${gc(runs)} | ${latency(variant)} | ` +
-        `${fmt((rss.get(variant) ?? 0) / 2 ** 20, 0)} | ${delivery.get(variant) ?? ''}${errors > 0 ? ` ${errors} errors` : ''} |`,
-    );
-  }
-  slicedRuns.clear();
-  slicedLatency.clear();
 }
 
 interface Pair {
@@ -369,52 +185,50 @@ async function runGeneration(
   const bare = byVariant.get('bare') as Server;
   for (const i of startOrder) await load(servers[i] as Server, warmup);
 
-  if (sliced) await runSlices(framework, servers, generation);
-  else
-    for (let round = 0; round < rounds; round++) {
-      const order = variants.map((_, i) => variants[(i + round) % variants.length] as string);
-      if (pairing === 'concurrent') {
-        for (const variant of order) {
-          const [base, block] = await loadBoth(
-            bare,
-            byVariant.get(variant) as Server,
-            duration,
-            round % 2 === 1,
-          );
-          bareBlocks.push(base);
-          const list = paired.get(variant) ?? [];
-          list.push({
-            ratio: block.rps / base.rps,
-            dCpu: block.cpuPerReq - base.cpuPerReq,
-            block,
-            generation,
-          });
-          paired.set(variant, list);
-        }
-        progress(framework, generation, round);
-        continue;
-      }
-      let left = await load(bare, duration);
-      bareBlocks.push(left);
+  for (let round = 0; round < rounds; round++) {
+    const order = variants.map((_, i) => variants[(i + round) % variants.length] as string);
+    if (pairing === 'concurrent') {
       for (const variant of order) {
-        const server = byVariant.get(variant) as Server;
-        // The variant server sat idle since its last block; wake it up unmeasured, as the bare server never idles.
-        if (prewarm > 0) await load(server, prewarm);
-        const block = await load(server, duration);
-        const right = await load(bare, duration);
-        bareBlocks.push(right);
+        const [base, block] = await loadBoth(
+          bare,
+          byVariant.get(variant) as Server,
+          duration,
+          round % 2 === 1,
+        );
+        bareBlocks.push(base);
         const list = paired.get(variant) ?? [];
         list.push({
-          ratio: block.rps / ((left.rps + right.rps) / 2),
-          dCpu: block.cpuPerReq - (left.cpuPerReq + right.cpuPerReq) / 2,
+          ratio: block.rps / base.rps,
+          dCpu: block.cpuPerReq - base.cpuPerReq,
           block,
           generation,
         });
         paired.set(variant, list);
-        left = right;
       }
       progress(framework, generation, round);
+      continue;
     }
+    let left = await load(bare, duration);
+    bareBlocks.push(left);
+    for (const variant of order) {
+      const server = byVariant.get(variant) as Server;
+      // The variant server sat idle since its last block; wake it up unmeasured, as the bare server never idles.
+      if (prewarm > 0) await load(server, prewarm);
+      const block = await load(server, duration);
+      const right = await load(bare, duration);
+      bareBlocks.push(right);
+      const list = paired.get(variant) ?? [];
+      list.push({
+        ratio: block.rps / ((left.rps + right.rps) / 2),
+        dCpu: block.cpuPerReq - (left.cpuPerReq + right.cpuPerReq) / 2,
+        block,
+        generation,
+      });
+      paired.set(variant, list);
+      left = right;
+    }
+    progress(framework, generation, round);
+  }
 
   for (const server of servers) rss.set(server.variant, (await server.ask<Stats>('stats', 'stats')).rss);
   for (const [i, server] of servers.entries()) {
@@ -455,18 +269,11 @@ async function benchFramework(framework: 'express' | 'fastify'): Promise<void> {
   const method =
     pairing === 'concurrent'
       ? `concurrent pairs: bare and variant loaded at once, sharing CPU 0; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
-      : sliced
-        ? `one server at a time, random order per round, ${fmt(prewarm * 1000, 0)} ms unmeasured before each slice; load generator busy ${fmt(median(loaderBusy), 2)} of CPU 1`
-        : 'sequential pairs: bare | variant | bare';
-  const blocks = sliced ? `${sliceMs} ms slices` : `${duration} s blocks`;
+      : 'sequential pairs: bare | variant | bare';
   console.log(
-    `\n### ${framework} (${generations > 1 ? `${generations} generations of fresh processes × ` : ''}${rounds} rounds × ${blocks}, ${connections} connections, ${method})\n`,
+    `\n### ${framework} (${generations > 1 ? `${generations} generations of fresh processes × ` : ''}${rounds} rounds × ${duration} s blocks, ${connections} connections, ${method})\n`,
   );
   loaderBusy.length = 0;
-  if (sliced) {
-    printSliced(baselineLabel, rss, delivery);
-    return;
-  }
   // With several generations: each one's median ratio (and CPU Δ), which shows how much a process's lottery
   // (JIT, heap and code layout) moves the result, next to the pooled median of all pairs.
   const perGeneration = generations > 1;

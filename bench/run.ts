@@ -6,9 +6,6 @@ import { fileURLToPath } from 'node:url';
 const benches: Record<string, string> = {
   insert: 'ScouterQueue.insert() cost per call next to an empty call',
   adapters: 'Express/Fastify req/s and CPU per request with our plugin vs bare and reference libraries',
-  alloc: 'Express/Fastify bytes allocated per request with our plugin vs bare (steady, unlike req/s)',
-  instructions:
-    'Express/Fastify instructions (and simulated cache misses) per request under callgrind vs bare',
   delivery: 'process CPU per POST of the delivery worker (node:http) vs in-thread undici vs an idle timer',
   'server-ingest': 'POST /scouter/message ingest vs a raw batched insert (SQLite, PostgreSQL)',
   'server-drift-query': 'GET /scouter/drift/custom latency over 1M stored values',

@@ -1,16 +1,11 @@
 // One benchmark server process: a small inference endpoint (POST /predict) on Express or Fastify, bare or with one
 // monitoring variant (`control` and any unknown name run bare; `work-<µs>` adds that much computation per request;
-// `emitter` emits a few events at startup, as most apps do; `register-empty`, `decorate`, `getter`, `getter-insert` are
-// bisection steps of what our Fastify plugin adds). Started by
-// bench/adapters.ts and bench/alloc.ts, pinned to a CPU, controlled over IPC (stats, heap, finish).
+// `emitter` emits a few events at startup, as most apps do; `register-empty` registers an empty plugin or middleware).
+// Started by bench/adapters.ts, pinned to a CPU, controlled over IPC (stats, finish).
 // Frameworks and instrumented libraries are loaded with require() after OpenTelemetry is set up, so its
 // require hooks can patch them (as an application preloading an OTel SDK would).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
-import v8 from 'node:v8';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpConfig, MockConfig } from '@scouter-ts/core';
@@ -64,33 +59,13 @@ const workIterations = (() => {
  * Our variants: `scouter` (defaults: deliveries from a worker thread), `scouter-als` (asyncContext: true, for
  * record()), `scouter-main` (deliveries from the app's thread: `HttpConfig({ thread: 'main' })`), `scouter-mock`
  * (in-memory transport), `scouter-null` (a transport that discards: everything but the delivery),
- * `scouter-null-noinsert` (the same, the handler never inserting), `scouter-null-noseal` (inserting, no delivery
- * work during the run), `scouter-linger<ms>` (longer coalescing); Fastify only: `scouter-null-queue` and
- * `scouter-null-batched` (the handler's insert straight into the queue, one by one or 25 at a time: bisection of
- * the adapter layer and of per-request batching); `scouter-null-nocut` (batches cut by the flush timer only).
+ * `scouter-null-noinsert` (the same, the handler never inserting), `scouter-linger<ms>` (longer coalescing).
  */
 const isScouter = variant.startsWith('scouter');
 /** `…-noinsert`: the plugin registered, the handler never touching `request.scouter` (bisection of startup effects). */
 const noInsert = variant.endsWith('-noinsert');
-/** `…-queue` / `…-batched` (Fastify): inserts go straight to the queue, one by one or 25 at a time. */
-const viaQueue = variant.endsWith('-queue') || variant.endsWith('-batched');
-if (viaQueue && framework !== 'fastify') throw new Error(`variant ${variant} exists for Fastify only`);
-/**
- * `…-nocut`: the bench profile with a `sample_size` no run reaches, so batches are cut only by the flush timer, not
- * every 25 requests (bisection of the per-request path: the inserts without the cuts).
- */
-const scouterProfile = (): string => {
-  if (!variant.endsWith('-nocut')) return profilePath;
-  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as { config: { sample_size: number } };
-  profile.config.sample_size = Number.MAX_SAFE_INTEGER;
-  const dir = mkdtempSync(join(tmpdir(), 'scouter-bench-nocut-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'profile.json');
-  writeFileSync(path, JSON.stringify(profile));
-  return path;
-};
 const scouterOptions = () => ({
-  profiles: { model: scouterProfile() },
+  profiles: { model: profilePath },
   transport:
     variant === 'scouter-mock'
       ? new MockConfig()
@@ -106,18 +81,6 @@ const scouterOptions = () => ({
   // `scouter-linger<ms>`: POSTs coalesced over <ms> (default 1000), up to 5000 records each.
   ...(variant.startsWith('scouter-linger')
     ? { sendLingerMs: Number(variant.slice('scouter-linger'.length)), maxRecordsPerSend: 5000 }
-    : {}),
-  // `…-noseal`: batches are cut every `sampleSize` inserts but never coalesced, rendered or sent during the run (they
-  // linger in a buffer large enough for all of them): bisects the per-request path from the once-a-second delivery.
-  ...(variant.endsWith('-noseal')
-    ? {
-        sendLingerMs: 2_147_483_647,
-        flushIntervalMs: 2_147_483_647,
-        maxRecordsPerSend: 1e9,
-        maxBytesPerSend: 2 ** 40,
-        maxBufferedRecords: 1e9,
-        maxBufferedBytes: 2 ** 40,
-      }
     : {}),
   // BENCH_SCOUTER_OPTIONS='{"sendLingerMs":0}' adds plugin options to our variants, for diagnosis.
   ...(JSON.parse(process.env.BENCH_SCOUTER_OPTIONS ?? '{}') as object),
@@ -198,40 +161,7 @@ async function startFastify(
   const Fastify = require('fastify');
   const app = Fastify({ keepAliveTimeout: 60_000 });
   let finish: Finish = async () => ({});
-  if (isScouter && viaQueue) {
-    // `…-queue` / `…-batched`: the plugin registered in an encapsulated context (for its queue only), the handler's
-    // insert reaching the queue through a plain getter (bisection of the adapter layer and of per-request batching).
-    type Queues = { get(alias: string): { insert(metrics: Record<string, number>): void }; stats(): object };
-    let queues: Queues | undefined;
-    await app.register(async (child: { register: typeof app.register; scouter: Queues }) => {
-      await child.register(scouterPlugin, scouterOptions());
-      queues = child.scouter;
-    });
-    const target = (queues as Queues).get('model');
-    const pending: Array<Record<string, number> | undefined> = new Array(25).fill(undefined);
-    let held = 0;
-    const drain = () => {
-      for (let i = 0; i < held; i++) {
-        target.insert(pending[i] as Record<string, number>);
-        pending[i] = undefined;
-      }
-      held = 0;
-    };
-    const keeper = variant.endsWith('-batched')
-      ? {
-          insert(metrics: Record<string, number>) {
-            pending[held++] = metrics;
-            if (held === pending.length) drain();
-          },
-        }
-      : { insert: (metrics: Record<string, number>) => target.insert(metrics) };
-    app.decorateRequest('scouter', { getter: () => keeper });
-    finish = async () => {
-      drain();
-      await app.close();
-      return { queue: (queues as Queues).stats() };
-    };
-  } else if (isScouter) {
+  if (isScouter) {
     await app.register(scouterPlugin, scouterOptions());
     finish = async () => {
       const queue = app.scouter;
@@ -239,25 +169,10 @@ async function startFastify(
       return { queue: queue.stats() };
     };
   } else if (variant === 'register-empty') {
-    // Bisection: an empty plugin. Any register() (or `await app.after()`) before the routes costs the plugin-free app
-    // an escape-analysis win in node's http path (~380 bytes per request, bench/alloc.ts), as `emitter` does.
+    // An empty plugin. Any register() (or `await app.after()`) before the routes costs the plugin-free app an
+    // escape-analysis win in node's http path (~380 bytes per request), as `emitter` does.
     const plugin = Object.assign(async () => undefined, { [Symbol.for('skip-override')]: true });
     await app.register(plugin);
-  } else if (variant === 'decorate') {
-    // Bisection: a request decoration with a value (Fastify then builds requests with the decorated constructor).
-    app.decorateRequest('scouterProbe', null);
-  } else if (variant === 'getter') {
-    // Bisection: a request getter that returns nothing, so the handler skips its insert.
-    app.decorateRequest('scouter', { getter: () => undefined });
-  } else if (variant === 'getter-insert') {
-    // Bisection: a request getter whose insert only keeps the values: what the handler's own metrics object costs.
-    const keeper = {
-      last: undefined as unknown,
-      insert(metrics: Record<string, number>) {
-        keeper.last = metrics;
-      },
-    };
-    app.decorateRequest('scouter', { getter: () => keeper });
   } else if (variant === 'hook') {
     // The floor of the issue's design: an onResponse hook that does nothing.
     app.addHook('onResponse', (_request: unknown, _reply: unknown, done: () => void) => done());
@@ -278,7 +193,7 @@ async function startFastify(
 }
 
 if (variant === 'emitter') {
-  // Bisection: no monitoring, but a plain EventEmitter that emits a few events at startup (BENCH_EMITS, default 50),
+  // No monitoring, but a plain EventEmitter that emits a few events at startup (BENCH_EMITS, default 50),
   // as a logger, database client or model loader would. With Fastify even 5 cost as much per request as an empty
   // plugin (bench/README.md): node's EventEmitter code has then seen more than http objects, and V8 optimises node's
   // http path less. Real apps are in this state before they add any monitoring.
@@ -290,18 +205,12 @@ if (variant === 'emitter') {
 const fastifyOtel = variant === 'otel' ? (setupOtel() as { plugin(): unknown } | undefined) : undefined;
 const { port, finish } = framework === 'express' ? await startExpress() : await startFastify(fastifyOtel);
 
-// bench/alloc.ts: bytes allocated per request, read from the young generation's use between two points with no
-// scavenge in between (it starts the server with a young generation large enough for its window).
-const newSpaceUsed = () =>
-  v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? 0;
-let scavenges = 0;
 /** Milliseconds spent in GC pauses on the main thread: scavenges and mark-compacts (incl. incremental steps). */
 const gcMs = { minor: 0, major: 0 };
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     const kind = (entry as { detail?: { kind?: number } }).detail?.kind ?? 0;
     if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
-      scavenges++;
       gcMs.minor += entry.duration;
     } else {
       gcMs.major += entry.duration;
@@ -310,11 +219,7 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'heap' || message.type === 'gc-heap') {
-    // gc-heap: a full collection first, which also empties the young generation (it counts as major, not minor).
-    if (message.type === 'gc-heap') (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'heap', newSpaceUsed: newSpaceUsed(), served, scavenges });
-  } else if (message.type === 'stats' || message.type === 'gc-stats') {
+  if (message.type === 'stats' || message.type === 'gc-stats') {
     // Before a block: a full collection, so no block inherits a heap that is due for a major GC from the last one.
     // Its GC notification arrives during the block: take its duration off the major GC time in advance.
     if (message.type === 'gc-stats') {
