@@ -112,7 +112,10 @@ export class LoopbackScouter {
       this.validTokens.add(token);
       return send(res, 200, { token });
     }
-    if (path === '/scouter/healthcheck') return send(res, 200, { alive: true });
+    if (path === '/scouter/healthcheck') {
+      const scripted = this.#scripts.get(key)?.shift();
+      return scripted === undefined ? send(res, 200, { alive: true }) : this.#reply(res, scripted);
+    }
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
     if (token === undefined) {

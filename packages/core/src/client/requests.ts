@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import { formatTimestampMicros, tryParseTimestampMicros } from '../wire/timestamps.js';
+import { InvalidOptionsError } from '../errors.js';
+import { formatRustF64 } from '../profile/rust-f64.js';
 import { timeIntervalJson } from '../wire/schemas.js';
+import { timeIntervalV025Json } from '../wire/schemas-v025.js';
+import type {
+  AlertV025Json,
+  DriftAlertPaginationRequestJson,
+  DriftRequestV025Query,
+} from '../wire/schemas-v025.js';
 import type {
   AlertJson,
   BinnedMetricsJson,
@@ -82,8 +90,14 @@ export type ListProfilesRequest = z.input<typeof listProfilesRequestSchema>;
 export const driftRequestSchema = z
   .object({
     ...identity,
-    /** Window to read, a `TimeInterval` name such as `TimeInterval.OneHour`. Required. */
-    timeInterval: timeIntervalJson,
+    /**
+     * Window to read, a `TimeInterval` name such as `TimeInterval.OneHour` (v0.13's names; with protocol v0.25 one of
+     * `FifteenMinutes, ThirtyMinutes, OneHour, FourHours, SixHours, TwelveHours, TwentyFourHours, SevenDays, Custom`).
+     * Required.
+     */
+    timeInterval: z.union([timeIntervalJson, timeIntervalV025Json]),
+    /** Entity uid (protocol v0.25 only); default: read from the stored profile (`GET /scouter/profile`). */
+    uid: z.string().min(1, 'must be a non-empty uid').optional(),
     /** Number of bins the window is divided into (bin width = interval / maxDataPoints). Required. */
     maxDataPoints: z
       .number()
@@ -168,6 +182,13 @@ export function toListProfilesBody(request: ListProfilesRequest): ListProfilesRe
   return { space: r.space, name: r.name, version: r.version };
 }
 
+function intervalFor<T extends string>(interval: string, names: readonly T[], protocol: string): T {
+  if ((names as readonly string[]).includes(interval)) return interval as T;
+  throw new InvalidOptionsError(
+    `DriftRequest timeInterval ${JSON.stringify(interval)} does not exist in Scouter ${protocol}: use one of ${names.join(', ')}`,
+  );
+}
+
 /** `GET /scouter/drift/custom` query, in serde_qs order; the custom range only when given. */
 export function toDriftQuery(request: DriftRequest): DriftRequestQuery {
   const r = parseOptions(driftRequestSchema, request, 'DriftRequest');
@@ -175,13 +196,50 @@ export function toDriftQuery(request: DriftRequest): DriftRequestQuery {
     space: r.space,
     name: r.name,
     version: r.version,
-    time_interval: r.timeInterval,
+    time_interval: intervalFor(r.timeInterval, timeIntervalJson.options, 'v0.13'),
     max_data_points: r.maxDataPoints,
     drift_type: r.driftType,
   };
   if (r.beginDatetime !== undefined) query.begin_custom_datetime = formatTimestampMicros(r.beginDatetime);
   if (r.endDatetime !== undefined) query.end_custom_datetime = formatTimestampMicros(r.endDatetime);
   return query;
+}
+
+/** The v0.25 `GET /scouter/drift/custom` query (`DriftRequest` by uid, serde_qs order); `uid` resolved by the caller. */
+export function toDriftQueryV025(request: DriftRequest, uid: string): DriftRequestV025Query {
+  const r = parseOptions(driftRequestSchema, request, 'DriftRequest');
+  const query: DriftRequestV025Query = {
+    uid,
+    space: r.space,
+    time_interval: intervalFor(r.timeInterval, timeIntervalV025Json.options, 'v0.25'),
+    max_data_points: r.maxDataPoints,
+  };
+  if (r.beginDatetime !== undefined) query.start_custom_datetime = formatTimestampMicros(r.beginDatetime);
+  if (r.endDatetime !== undefined) query.end_custom_datetime = formatTimestampMicros(r.endDatetime);
+  return query;
+}
+
+/**
+ * The v0.25 `POST /scouter/alerts` body for one page: `active: false` (all alerts) is sent as null, since v0.25
+ * reads false as "inactive only"; `limitDatetime` becomes `start_datetime`.
+ */
+export function toAlertsPageBody(
+  request: DriftAlertRequest,
+  uid: string,
+  cursor: { created_at: string; id: number } | null,
+  limit: number,
+): DriftAlertPaginationRequestJson {
+  const r = parseOptions(driftAlertRequestSchema, request, 'DriftAlertRequest');
+  return {
+    uid,
+    active: r.active ? true : null,
+    limit,
+    cursor_created_at: cursor?.created_at ?? null,
+    cursor_id: cursor?.id ?? null,
+    direction: 'next',
+    start_datetime: r.limitDatetime === undefined ? null : formatTimestampMicros(r.limitDatetime),
+    end_datetime: null,
+  };
 }
 
 /** `GET /scouter/alerts` query, in serde_qs order (`name, space, version, limit_datetime, active, limit`). */
@@ -304,6 +362,30 @@ export function toAlert(json: AlertJson): Alert {
     entityName: json.entity_name,
     alert: json.alert,
     driftType: json.drift_type,
+    active: json.active,
+  };
+}
+
+/** Converts one v0.25 alert into an `Alert`: the profile's identity from the request, the typed alert as v0.13's map. */
+export function toAlertFromV025(
+  json: AlertV025Json,
+  key: { space: string; name: string; version: string },
+): Alert {
+  const a = json.alert.Custom;
+  return {
+    id: json.id,
+    createdAt: toDate(json.created_at),
+    createdAtText: json.created_at,
+    ...key,
+    entityName: json.entity_name,
+    alert: {
+      alert_threshold: a.alert_threshold,
+      alert_threshold_value: a.delta === null ? 'None' : formatRustF64(a.delta),
+      entity_name: a.metric_name,
+      observed_metric_value: formatRustF64(a.observed_value),
+      training_metric_value: formatRustF64(a.baseline_value),
+    },
+    driftType: 'Custom',
     active: json.active,
   };
 }

@@ -307,7 +307,7 @@ describe('ScouterClient with MockAgent (exact requests)', () => {
       }),
     ).rejects.toThrow(InvalidOptionsError);
     await expect(
-      client.getBinnedDrift({ ...base, timeInterval: 'SevenDays' as TimeInterval, maxDataPoints: 5 }),
+      client.getBinnedDrift({ ...base, timeInterval: 'SevenDays', maxDataPoints: 5 }),
     ).rejects.toThrow(/timeInterval/);
     expect(agent.getCallHistory()!.calls()).toHaveLength(0);
   });
@@ -441,5 +441,31 @@ describe('ScouterClient against a loopback server', () => {
     expect((first as Error).message).toContain('Failed to query alerts: boom');
     const second = await client.getAlerts({ space: 's', name: 'n', version: '1' }).catch((e: unknown) => e);
     expect(second).toMatchObject({ status: 429, retryable: true, retryAfterMs: 1000 });
+  });
+
+  it("with protocol 'auto' reads v0.13 from the 405 that v0.13 answers POST /scouter/alerts with, once", async () => {
+    await client.close();
+    client = new ScouterClient({ serverUri: server.uri, protocol: 'auto' });
+    server.script('POST /scouter/alerts', {
+      status: 405,
+      body: { error: 'Method POST is not allowed on /scouter/alerts' },
+    });
+    server.setDefault('GET /scouter/alerts', { alerts: [] });
+    expect(await client.protocol()).toBe('v0.13');
+    expect(await client.getAlerts({ space: 's', name: 'n', version: '1' })).toEqual([]);
+    expect(server.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+      'GET /scouter/healthcheck',
+      'GET /scouter/auth/login',
+      'POST /scouter/alerts',
+      'GET /scouter/alerts',
+    ]);
+  });
+
+  it("with protocol 'auto' takes the version a health check names (servers after v0.25 send one)", async () => {
+    await client.close();
+    client = new ScouterClient({ serverUri: server.uri, protocol: 'auto' });
+    server.script('GET /scouter/healthcheck', { status: 200, body: { alive: true, version: '0.25.0' } });
+    expect(await client.protocol()).toBe('v0.25');
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /scouter/healthcheck']);
   });
 });

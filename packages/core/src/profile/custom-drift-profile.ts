@@ -2,11 +2,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, format, parse } from 'node:path';
 import { InvalidOptionsError, InvalidProfileError, ScouterIoError } from '../errors.js';
 import { formatIssuePath } from '../options.js';
+import { z } from 'zod';
+import { type ProfileRequestJson } from '../wire/schemas.js';
+import { anyCustomDriftProfileJson, type AnyCustomDriftProfileJson } from '../wire/schemas-v025.js';
 import {
-  customDriftProfileJson,
-  type CustomDriftProfileJson,
-  type ProfileRequestJson,
-} from '../wire/schemas.js';
+  PROTOCOL_SCOUTER_VERSION,
+  protocolOfVersion,
+  protocolOptionSchema,
+  type ProtocolOption,
+  type ScouterProtocol,
+} from '../wire/protocol.js';
+import { parseOptions } from '../options.js';
 import { defineEntry } from './alert-config.js';
 import { checkProfileSchedule, parseProfileJson } from './wire-parse.js';
 import { CustomMetric, type CustomMetricAlertCondition } from './custom-metric.js';
@@ -18,12 +24,30 @@ export const SCOUTER_VERSION = '0.13.0';
 /** Default file name of `save()`, as Scouter. */
 export const DEFAULT_PROFILE_PATH = './custom_drift_profile.json';
 
+/** Options of `toJSONString`, `save` and `createProfileRequest`: the dialect to write. */
+export interface ProfileDialectOptions {
+  /** `'v0.13'`, `'v0.25'`, `'latest'` or a Scouter release (not `'auto'`). Default the profile's own `protocol`. */
+  protocol?: ProtocolOption;
+}
+
 /** Options of `createProfileRequest`. */
-export interface CreateProfileRequestOptions {
+export interface CreateProfileRequestOptions extends ProfileDialectOptions {
   /** Activate the profile on registration (only active profiles are checked for drift). Default false. */
   active?: boolean;
   /** Deactivate the model's other versions. Default false. */
   deactivateOthers?: boolean;
+}
+
+const dialectOptionsSchema = z.strictObject({
+  protocol: protocolOptionSchema
+    .refine((p) => p !== 'auto', {
+      message: "must name a dialect ('v0.13' or 'v0.25'); 'auto' only works where a server is asked",
+    })
+    .optional(),
+});
+
+function dialectOf(options: ProfileDialectOptions): ScouterProtocol | undefined {
+  return parseOptions(dialectOptionsSchema, options, 'CustomDriftProfile').protocol;
 }
 
 function describeInput(value: unknown): string {
@@ -124,21 +148,72 @@ export class CustomDriftProfile {
     this.config.updateConfigArgs(args);
   }
 
-  /** Scouter v0.13 JSON (snake_case, Scouter's key order). `JSON.stringify(profile)` uses it. */
-  toJSON(): CustomDriftProfileJson {
-    const metrics: Record<string, number> = {};
-    for (const [name, value] of Object.entries(this.metrics)) defineEntry(metrics, name, value);
-    return { config: this.config.toJSON(), metrics, scouter_version: this.scouterVersion };
+  /**
+   * The dialect the profile is written in by default: `'v0.25'` when it was read from v0.25 JSON or registered with
+   * protocol v0.25 (its `scouterVersion` is 0.14 or later), else `'v0.13'`.
+   */
+  get protocol(): ScouterProtocol {
+    return protocolOfVersion(this.scouterVersion) ?? 'v0.13';
   }
 
-  /** Pretty JSON (2-space indent), as Scouter's `model_dump_json`. */
-  toJSONString(): string {
-    return JSON.stringify(this.toJSON(), null, 2);
+  /** @internal Makes `protocol` the profile's own dialect (after a registration in it). */
+  useProtocol(protocol: ScouterProtocol): void {
+    if (protocol !== this.protocol) {
+      (this as { scouterVersion: string }).scouterVersion = PROTOCOL_SCOUTER_VERSION[protocol];
+    }
+  }
+
+  /** The JSON in the profile's own dialect (see `toJSONFor`). `JSON.stringify(profile)` uses it. */
+  toJSON(): AnyCustomDriftProfileJson {
+    return this.toJSONFor(this.protocol);
   }
 
   /**
-   * Parses a Scouter v0.13 custom profile: JSON text or an object, bare or wrapped as `{"Custom": {...}}`,
-   * `drift_type` optional. Throws `InvalidProfileError` (with `path`) for anything else.
+   * Scouter's JSON of the profile (snake_case, Scouter's key order) in one dialect. v0.13: as Scouter v0.13 writes it.
+   * v0.25: as Scouter 0.25 writes it (`config.uid`, conditions `{baseline_value, alert_threshold, delta}`), each
+   * condition also carrying v0.13's `alert_threshold_value`, so that both versions read the file.
+   */
+  toJSONFor(protocol: ScouterProtocol): AnyCustomDriftProfileJson {
+    const metrics: Record<string, number> = {};
+    for (const [name, value] of Object.entries(this.metrics)) defineEntry(metrics, name, value);
+    const scouterVersion =
+      protocol === this.protocol ? this.scouterVersion : PROTOCOL_SCOUTER_VERSION[protocol];
+    const config = this.config.toJSON();
+    if (protocol === 'v0.13') return { config, metrics, scouter_version: scouterVersion };
+    const { alert_config: alertConfig, drift_type: driftType, ...identity } = config;
+    let conditions: AnyCustomDriftProfileJson['config']['alert_config']['alert_conditions'] = null;
+    if (alertConfig.alert_conditions !== null) {
+      conditions = {};
+      for (const [name, c] of Object.entries(alertConfig.alert_conditions)) {
+        defineEntry(conditions, name, {
+          baseline_value: Object.hasOwn(metrics, name) ? (metrics[name] as number) : 0,
+          alert_threshold: c.alert_threshold,
+          delta: c.alert_threshold_value,
+          alert_threshold_value: c.alert_threshold_value,
+        });
+      }
+    }
+    return {
+      config: {
+        ...identity,
+        uid: this.config.ensureUid(),
+        alert_config: { ...alertConfig, alert_conditions: conditions },
+        drift_type: driftType,
+      },
+      metrics,
+      scouter_version: scouterVersion,
+    };
+  }
+
+  /** Pretty JSON (2-space indent), as Scouter's `model_dump_json`, in the profile's own dialect or `protocol`. */
+  toJSONString(options: ProfileDialectOptions = {}): string {
+    return JSON.stringify(this.toJSONFor(dialectOf(options) ?? this.protocol), null, 2);
+  }
+
+  /**
+   * Parses a Scouter custom profile of either dialect (v0.13, or v0.25 with `config.uid` and `baseline_value`/`delta`
+   * conditions): JSON text or an object, bare or wrapped as `{"Custom": {...}}`, `drift_type` optional. Throws
+   * `InvalidProfileError` (with `path`) for anything else.
    */
   static fromJSON(input: unknown): CustomDriftProfile {
     if (input instanceof CustomDriftProfile) return CustomDriftProfile.fromJSON(input.toJSON());
@@ -167,7 +242,7 @@ export class CustomDriftProfile {
       }
     }
     rejectProtoKeys(value, prefix);
-    const json = parseProfileJson(customDriftProfileJson, value, prefix);
+    const json = parseProfileJson(anyCustomDriftProfileJson, value, prefix);
     checkProfileSchedule(json.config.alert_config.schedule, [
       ...prefix,
       'config',
@@ -186,14 +261,16 @@ export class CustomDriftProfile {
 
   /**
    * Writes pretty JSON to `path` (default `./custom_drift_profile.json`), forcing a `.json` extension and creating
-   * missing parent folders. Returns the path written. Throws `ScouterIoError` (ERR_IO).
+   * missing parent folders, in the profile's own dialect unless `options.protocol` names one. Returns the path
+   * written. Throws `ScouterIoError` (ERR_IO).
    */
-  save(path: string = DEFAULT_PROFILE_PATH): string {
+  save(path: string = DEFAULT_PROFILE_PATH, options: ProfileDialectOptions = {}): string {
     if (typeof path !== 'string' || path === '') {
       throw new InvalidOptionsError(
         `save(path) needs a file path string, e.g. "profiles/model.json"; got ${describeInput(path)}`,
       );
     }
+    const text = this.toJSONString(options);
     const parsedPath = parse(path);
     const target =
       parsedPath.ext === '.json'
@@ -201,7 +278,7 @@ export class CustomDriftProfile {
         : format({ dir: parsedPath.dir, name: parsedPath.name, ext: '.json' });
     try {
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, this.toJSONString());
+      writeFileSync(target, text);
     } catch (err) {
       throw new ScouterIoError(`Cannot save profile to ${target}: ${(err as Error).message}`, target, {
         cause: err,
@@ -239,12 +316,14 @@ export class CustomDriftProfile {
   }
 
   /**
-   * The body of `POST /scouter/profile` (`ProfileRequest`), in Scouter's key order: the profile as pretty JSON text,
-   * `version_request.version` null for the default `"0.0.0"`, `version_type` `"Minor"`.
+   * The body of `POST /scouter/profile` (`ProfileRequest`), in Scouter's key order: the profile as pretty JSON text
+   * (in the profile's own dialect unless `options.protocol` names one), `version_request.version` null for the
+   * default `"0.0.0"`, `version_type` `"Minor"`.
    */
   createProfileRequest(options: CreateProfileRequestOptions = {}): ProfileRequestJson {
-    const active = options.active ?? false;
-    const deactivateOthers = options.deactivateOthers ?? false;
+    const { active: activeOption, deactivateOthers: othersOption, ...dialect } = options;
+    const active = activeOption ?? false;
+    const deactivateOthers = othersOption ?? false;
     if (typeof active !== 'boolean' || typeof deactivateOthers !== 'boolean') {
       throw new InvalidOptionsError(
         'createProfileRequest options active and deactivateOthers must be booleans (default false)',
@@ -253,7 +332,7 @@ export class CustomDriftProfile {
     return {
       space: this.config.space,
       drift_type: 'Custom',
-      profile: this.toJSONString(),
+      profile: this.toJSONString(dialect),
       version_request: {
         version: this.config.version === DEFAULT_VERSION ? null : this.config.version,
         version_type: 'Minor',

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { customMetricDriftConfigJson, type CustomMetricDriftConfigJson } from '../wire/schemas.js';
+import { randomUUID } from 'node:crypto';
+import { type CustomMetricDriftConfigJson } from '../wire/schemas.js';
+import { anyCustomMetricDriftConfigJson, type AnyCustomMetricDriftConfigJson } from '../wire/schemas-v025.js';
 import { checkProfileSchedule, parseProfileJson } from './wire-parse.js';
 import { CustomMetricAlertConfig } from './alert-config.js';
 
@@ -55,6 +57,8 @@ const updateArgsSchema = z.strictObject({
   space: identityString('space', 'scouter').optional(),
   name: identityString('name', 'model').optional(),
   version: versionSchema.optional(),
+  /** Entity uid assigned by a Scouter v0.25 server on registration. */
+  uid: z.string().min(1, 'must be a non-empty uid').optional(),
   alertConfig: alertConfigSchema.optional(),
 });
 /** Input of `updateConfigArgs(...)`: only the given fields change. */
@@ -74,6 +78,11 @@ export class CustomMetricDriftConfig {
   alertConfig: CustomMetricAlertConfig;
   /** Always `'Custom'`. */
   readonly driftType = DriftType.Custom;
+  /**
+   * Entity uid (Scouter v0.14 and later): assigned by the server on registration (`registerProfile` with protocol
+   * v0.25 writes it here), or a random one the first time the profile is written in the v0.25 dialect. Default null.
+   */
+  uid: string | null = null;
 
   constructor(options: CustomMetricDriftConfigOptions = {}) {
     const parsed = parseOptions(customMetricDriftConfigOptionsSchema, options, 'CustomMetricDriftConfig');
@@ -96,6 +105,7 @@ export class CustomMetricDriftConfig {
     if (parsed.space !== undefined) this.space = parsed.space;
     if (parsed.name !== undefined) this.name = parsed.name;
     if (parsed.version !== undefined) this.version = parsed.version;
+    if (parsed.uid !== undefined) this.uid = parsed.uid;
     if (parsed.alertConfig !== undefined) {
       const next = parsed.alertConfig.clone();
       if (next.alertConditions === null) next.alertConditions = this.alertConfig.clone().alertConditions;
@@ -103,15 +113,17 @@ export class CustomMetricDriftConfig {
     }
   }
 
-  /** Reads Scouter's `config` JSON (schedule checked); throws `InvalidProfileError` naming the field. */
+  /** Reads Scouter's `config` JSON of either dialect (schedule checked); throws `InvalidProfileError` naming the field. */
   static fromJSON(json: unknown): CustomMetricDriftConfig {
-    const parsed = parseProfileJson(customMetricDriftConfigJson, json);
+    const parsed = parseProfileJson(anyCustomMetricDriftConfigJson, json);
     checkProfileSchedule(parsed.alert_config.schedule, ['alert_config', 'schedule']);
     return CustomMetricDriftConfig.fromWire(parsed);
   }
 
-  /** @internal Builds the config from validated wire JSON. */
-  static fromWire(json: CustomMetricDriftConfigJson): CustomMetricDriftConfig {
+  /** @internal Builds the config from validated wire JSON (either dialect). */
+  static fromWire(
+    json: CustomMetricDriftConfigJson | AnyCustomMetricDriftConfigJson,
+  ): CustomMetricDriftConfig {
     const config = Object.create(CustomMetricDriftConfig.prototype) as CustomMetricDriftConfig;
     return Object.assign(config, {
       space: json.space,
@@ -120,12 +132,21 @@ export class CustomMetricDriftConfig {
       sampleSize: json.sample_size,
       alertConfig: CustomMetricAlertConfig.fromWire(json.alert_config),
       driftType: DriftType.Custom,
+      uid: ('uid' in json ? json.uid : undefined) ?? null,
     });
   }
 
   /** A deep copy. */
   clone(): CustomMetricDriftConfig {
-    return CustomMetricDriftConfig.fromWire(this.toJSON());
+    const copy = CustomMetricDriftConfig.fromWire(this.toJSON());
+    copy.uid = this.uid;
+    return copy;
+  }
+
+  /** @internal The uid to write in the v0.25 dialect: the one set, else a new random one, kept from then on. */
+  ensureUid(): string {
+    this.uid ??= randomUUID();
+    return this.uid;
   }
 
   /** Wire JSON in Scouter's key order. */

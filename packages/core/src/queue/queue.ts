@@ -1,5 +1,7 @@
 import { formatTimestampMicros } from '../wire/timestamps.js';
+import { InvalidOptionsError } from '../errors.js';
 import type { CustomDriftProfile } from '../profile/custom-drift-profile.js';
+import type { ScouterProtocol } from '../wire/protocol.js';
 import type { PartSource } from './outbox.js';
 import type { Counters } from './stats.js';
 import { Metrics } from './metrics.js';
@@ -20,6 +22,8 @@ export interface QueueHost {
   enqueue(source: PartSource, data: readonly number[], records: number, maxBytes: number): void;
   /** Logs a warning once per key. */
   warnOnce(key: string, obj: object, msg: string): void;
+  /** The wire dialect of the records: v0.13 names the profile by space, name and version; v0.25 by its uid. */
+  readonly protocol: ScouterProtocol;
 }
 
 /** Distinct spellings of known names remembered for lookups (e.g. `MAE` for `mae`); bounded against junk keys. */
@@ -35,6 +39,17 @@ const RECORD_FRAME_BYTES = '{"Custom":{"created_at":"}}'.length;
 const STAMP_BYTES = '2025-11-24T16:33:58.999000Z'.length;
 /** The longest text `String()` gives a finite number, e.g. `-2.2250738585072014e-308`. */
 const MAX_NUMBER_BYTES = 24;
+
+/** A v0.25 record names its profile by the uid the server assigned on registration. */
+function requireUid(alias: string, profile: CustomDriftProfile): string {
+  const uid = profile.config.uid;
+  if (uid === null) {
+    throw new InvalidOptionsError(
+      `ScouterQueue alias "${alias}": protocol v0.25 records name the profile by its uid, and profile ${profile.identifier} has none; register it first (ScouterClient with protocol 'v0.25', registerProfile, then save) or download it from the server`,
+    );
+  }
+  return uid;
+}
 
 /**
  * The per-alias handle returned by `scouterQueue.get(alias)`, like Python's `Queue`. `insert()` only accumulates a
@@ -96,7 +111,10 @@ export class Queue {
     // Created holding a fraction, so its elements are doubles from the start (zeros alone would make it an array of
     // small integers, converted on the first insert).
     this.#acc = Array.from({ length: 2 * this.#names.length }, () => 0.5).fill(0);
-    const identity = `,"space":${JSON.stringify(space)},"name":${JSON.stringify(name)},"version":${JSON.stringify(version)}`;
+    const identity =
+      host.protocol === 'v0.25'
+        ? `,"uid":${JSON.stringify(requireUid(alias, profile))},"entity_id":0`
+        : `,"space":${JSON.stringify(space)},"name":${JSON.stringify(name)},"version":${JSON.stringify(version)}`;
     this.#recordTails = this.#names.map(
       (metric) => `"${identity},"metric":${JSON.stringify(metric)},"value":`,
     );

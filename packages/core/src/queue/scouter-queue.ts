@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { InvalidOptionsError, UnknownAliasError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { CustomDriftProfile } from '../profile/custom-drift-profile.js';
+import { ScouterClient } from '../client/scouter-client.js';
 import { createTransport, isTransport } from '../transport/create.js';
+import { HttpConfig } from '../transport/http-config.js';
+import type { ScouterProtocol } from '../wire/protocol.js';
 import type { TransportConfig } from '../transport/create.js';
 import type { Transport } from '../transport/types.js';
 import type { MetricsInput } from './metrics.js';
@@ -13,6 +16,32 @@ import { Queue } from './queue.js';
 import type { QueueHost } from './queue.js';
 import { createCounters } from './stats.js';
 import type { Counters, FlushResult, QueueStats } from './stats.js';
+
+/**
+ * The record dialect a transport (or its config) asks for through its `protocol` field; v0.13 when it has none.
+ * `'auto'` cannot be answered synchronously: `fromPath`/`fromProfiles` resolve it before constructing.
+ */
+function protocolOf(transport: TransportConfig | Transport): ScouterProtocol {
+  const value: unknown = (transport as { protocol?: unknown }).protocol;
+  if (value === 'v0.25' || value === 'v0.13') return value;
+  if (value === 'auto') {
+    throw new InvalidOptionsError(
+      "ScouterQueue: protocol 'auto' asks the server, which the synchronous constructor cannot: use `await ScouterQueue.fromPath(...)` or `fromProfiles(...)`, or set protocol to 'v0.13' or 'v0.25'",
+    );
+  }
+  return 'v0.13';
+}
+
+/** An `HttpConfig` with `protocol: 'auto'` replaced by the dialect the server speaks; anything else unchanged. */
+async function resolveProtocol(transport: TransportConfig | Transport): Promise<TransportConfig | Transport> {
+  if (!(transport instanceof HttpConfig) || transport.protocol !== 'auto') return transport;
+  const client = new ScouterClient(transport);
+  try {
+    return transport.with({ protocol: await client.protocol() });
+  } finally {
+    await client.close();
+  }
+}
 
 /** Warnings remembered for "log once"; beyond this, new keys are still counted but no longer logged. */
 const MAX_WARNED_KEYS = 1000;
@@ -80,16 +109,19 @@ export class ScouterQueue {
     }
     const profiles: Record<string, CustomDriftProfile> = {};
     for (const [alias, path] of Object.entries(paths)) profiles[alias] = CustomDriftProfile.load(path);
-    return Promise.resolve(new ScouterQueue(profiles, transport, options));
+    return new ScouterQueue(profiles, await resolveProtocol(transport), options);
   }
 
-  /** Builds the queue from profiles already in memory: `{ alias: profile }`. */
+  /**
+   * Builds the queue from profiles already in memory: `{ alias: profile }`. An `HttpConfig` with `protocol: 'auto'`
+   * is resolved first (`ScouterClient.protocol()` asks the server).
+   */
   static async fromProfiles(
     profiles: Readonly<Record<string, CustomDriftProfile>>,
     transport: TransportConfig | Transport,
     options: ScouterQueueOptions = {},
   ): Promise<ScouterQueue> {
-    return Promise.resolve(new ScouterQueue(profiles, transport, options));
+    return new ScouterQueue(profiles, await resolveProtocol(transport), options);
   }
 
   /** Synchronous form of `fromProfiles` (profiles already in memory); throws `InvalidOptionsError` on bad input. */
@@ -130,7 +162,7 @@ export class ScouterQueue {
       onError: parsed.onError,
       counters: this.#counters,
     });
-    this.#host = this.#createHost();
+    this.#host = this.#createHost(protocolOf(transport));
     for (const [alias, profile] of Object.entries(profiles)) {
       this.#queues.set(alias, new Queue(alias, profile, this.#host));
     }
@@ -215,10 +247,11 @@ export class ScouterQueue {
     return result;
   }
 
-  #createHost(): QueueHost {
+  #createHost(protocol: ScouterProtocol): QueueHost {
     const outbox = this.#outbox;
     const now = this.#now;
     return {
+      protocol,
       counters: this.#counters,
       now,
       reserveMicros: (count, nowMs) => {

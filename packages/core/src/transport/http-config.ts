@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
+import { protocolOptionSchema } from '../wire/protocol.js';
+import type { ProtocolOption, ScouterProtocol } from '../wire/protocol.js';
 import { fromEnv } from './env.js';
 
 const httpUrl = z
@@ -54,10 +56,19 @@ export const httpConfigOptionsSchema = z.object({
    * calling thread.
    */
   thread: z.enum(['main', 'worker'], { message: "must be 'main' or 'worker'" }).default('worker'),
+  /**
+   * Scouter wire dialect: `'v0.13'` (Scouter <= 0.13, Python `scouter-ml` 0.12), `'v0.25'` (0.14 to 0.25, the newest
+   * release), `'latest'` (= `'v0.25'`), `'auto'` (ask the server once, after login) or a release such as `'0.25.0'`.
+   * It decides the record shape, the drift and alert requests and the profile JSON sent. Default `'v0.13'`.
+   */
+  protocol: protocolOptionSchema.default('v0.13'),
 });
 
 /** Options of `new HttpConfig(...)`; every field is optional. */
-export type HttpConfigOptions = z.input<typeof httpConfigOptionsSchema>;
+export type HttpConfigOptions = Omit<z.input<typeof httpConfigOptionsSchema>, 'protocol'> & {
+  /** Scouter wire dialect (`'v0.13'`, `'v0.25'`, `'latest'`, `'auto'` or a release string). Default `'v0.13'`. */
+  protocol?: ProtocolOption;
+};
 
 /**
  * Where and how to reach a Scouter server over HTTP, mirroring Python's `scouter.transport.HttpConfig`.
@@ -80,6 +91,8 @@ export class HttpConfig {
   readonly connections: number;
   /** Thread the queue's deliveries run on, `'worker'` (default) or `'main'`. */
   readonly thread: 'main' | 'worker';
+  /** Scouter wire dialect, `'v0.13'` (default), `'v0.25'`, or `'auto'` (resolved by `ScouterClient.protocol()`). */
+  readonly protocol: ScouterProtocol | 'auto';
   readonly #password: string;
 
   constructor(options: HttpConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
@@ -98,6 +111,7 @@ export class HttpConfig {
     this.timeoutMs = parsed.timeoutMs;
     this.connections = parsed.connections;
     this.thread = parsed.thread;
+    this.protocol = parsed.protocol;
   }
 
   /** Login password; kept out of every printed or serialised form of the config. */
@@ -116,6 +130,7 @@ export class HttpConfig {
         timeoutMs: this.timeoutMs,
         connections: this.connections,
         thread: this.thread,
+        protocol: this.protocol,
         ...options,
       },
       {},
@@ -133,6 +148,7 @@ export class HttpConfig {
       timeoutMs: this.timeoutMs,
       connections: this.connections,
       thread: this.thread,
+      protocol: this.protocol,
     };
   }
 
