@@ -77,7 +77,6 @@ it("speaks v0.25 with protocol 'auto' and v0.13 by default; both clients' record
     baseline_value: 1,
     alert_threshold: 'Above',
     delta: 0.5,
-    alert_threshold_value: 0.5,
   });
   const path13 = profile.save(join(h.dir, 'v013.json'), { protocol: 'v0.13' });
   const saved13 = JSON.parse(readFileSync(path13, 'utf8')) as {

@@ -152,6 +152,7 @@ export {
   type AnyCustomDriftProfileJson,
   type AnyCustomMetricDriftConfigJson,
   type AnyAlertConditionJson,
+  type CustomDriftProfileV025Json,
   customMetricRecordV025Json,
   customServerRecordV025Json,
   serverRecordsV025Json,

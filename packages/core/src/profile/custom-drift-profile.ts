@@ -3,8 +3,12 @@ import { dirname, format, parse } from 'node:path';
 import { InvalidOptionsError, InvalidProfileError, ScouterIoError } from '../errors.js';
 import { formatIssuePath } from '../options.js';
 import { z } from 'zod';
-import { type ProfileRequestJson } from '../wire/schemas.js';
-import { anyCustomDriftProfileJson, type AnyCustomDriftProfileJson } from '../wire/schemas-v025.js';
+import { type CustomDriftProfileJson, type ProfileRequestJson } from '../wire/schemas.js';
+import {
+  anyCustomDriftProfileJson,
+  type AlertConditionV025Json,
+  type CustomDriftProfileV025Json,
+} from '../wire/schemas-v025.js';
 import {
   PROTOCOL_SCOUTER_VERSION,
   protocolOfVersion,
@@ -164,16 +168,16 @@ export class CustomDriftProfile {
   }
 
   /** The JSON in the profile's own dialect (see `toJSONFor`). `JSON.stringify(profile)` uses it. */
-  toJSON(): AnyCustomDriftProfileJson {
+  toJSON(): CustomDriftProfileJson | CustomDriftProfileV025Json {
     return this.toJSONFor(this.protocol);
   }
 
   /**
    * Scouter's JSON of the profile (snake_case, Scouter's key order) in one dialect. v0.13: as Scouter v0.13 writes it.
-   * v0.25: as Scouter 0.25 writes it (`config.uid`, conditions `{baseline_value, alert_threshold, delta}`), each
-   * condition also carrying v0.13's `alert_threshold_value`, so that both versions read the file.
+   * v0.25: as Scouter 0.25 writes it (`config.uid`, conditions `{baseline_value, alert_threshold, delta}`; Scouter
+   * v0.13 reads such a file with its margins silently null).
    */
-  toJSONFor(protocol: ScouterProtocol): AnyCustomDriftProfileJson {
+  toJSONFor(protocol: ScouterProtocol): CustomDriftProfileJson | CustomDriftProfileV025Json {
     const metrics: Record<string, number> = {};
     for (const [name, value] of Object.entries(this.metrics)) defineEntry(metrics, name, value);
     const scouterVersion =
@@ -181,7 +185,7 @@ export class CustomDriftProfile {
     const config = this.config.toJSON();
     if (protocol === 'v0.13') return { config, metrics, scouter_version: scouterVersion };
     const { alert_config: alertConfig, drift_type: driftType, ...identity } = config;
-    let conditions: AnyCustomDriftProfileJson['config']['alert_config']['alert_conditions'] = null;
+    let conditions: Record<string, AlertConditionV025Json> | null = null;
     if (alertConfig.alert_conditions !== null) {
       conditions = {};
       for (const [name, c] of Object.entries(alertConfig.alert_conditions)) {
@@ -189,7 +193,6 @@ export class CustomDriftProfile {
           baseline_value: Object.hasOwn(metrics, name) ? (metrics[name] as number) : 0,
           alert_threshold: c.alert_threshold,
           delta: c.alert_threshold_value,
-          alert_threshold_value: c.alert_threshold_value,
         });
       }
     }

@@ -40,19 +40,10 @@ describe('profiles in both dialects', () => {
     ]);
   });
 
-  it("writes v0.25 as Scouter 0.25 does, plus v0.13's alert_threshold_value; v0.13 without the uid", () => {
+  it('writes v0.25 exactly as Scouter 0.25 does, v0.13 without the uid', () => {
     const profile = CustomDriftProfile.fromJSON(PYTHON_025);
     const v025 = JSON.parse(profile.toJSONString()) as typeof PYTHON_025;
-    expect(v025.config).toEqual({
-      ...PYTHON_025.config,
-      alert_config: {
-        ...PYTHON_025.config.alert_config,
-        alert_conditions: {
-          mae: { baseline_value: 1.5, alert_threshold: 'Above', delta: 0.5, alert_threshold_value: 0.5 },
-          acc: { baseline_value: 0.9, alert_threshold: 'Below', delta: null, alert_threshold_value: null },
-        },
-      },
-    });
+    expect(v025).toEqual(PYTHON_025);
     expect(Object.keys(v025.config)).toEqual(Object.keys(PYTHON_025.config));
     expect(v025.scouter_version).toBe('0.25.0');
     const v013 = JSON.parse(profile.toJSONString({ protocol: 'v0.13' })) as Record<string, unknown>;

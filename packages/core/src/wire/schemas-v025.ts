@@ -8,6 +8,8 @@ import {
   profileRequestJson,
   registeredProfileResponseJson,
   versionRequestJson,
+  type CustomMetricAlertConfigJson,
+  type CustomMetricDriftConfigJson,
 } from './schemas.js';
 
 /**
@@ -168,6 +170,17 @@ export const driftAlertPaginationResponseJson = z.object({
   previous_cursor: recordCursorJson.nullable(),
 });
 
+/** A custom profile exactly as Scouter v0.25 writes it (`config.uid`, v0.25 conditions). */
+export interface CustomDriftProfileV025Json {
+  config: Omit<CustomMetricDriftConfigJson, 'alert_config'> & {
+    uid: string;
+    alert_config: Omit<CustomMetricAlertConfigJson, 'alert_conditions'> & {
+      alert_conditions: Record<string, AlertConditionV025Json> | null;
+    };
+  };
+  metrics: Record<string, number>;
+  scouter_version: string;
+}
 /** A profile read in either dialect. */
 export type AnyCustomDriftProfileJson = z.output<typeof anyCustomDriftProfileJson>;
 /** A config read in either dialect. */
