@@ -44,3 +44,15 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
     cause: result.error,
   });
 }
+
+/**
+ * `options` itself when it is an object; `InvalidOptionsError` for null, an array or a primitive. For constructors
+ * that read environment fallbacks from their options before validating them (a JavaScript caller or a parsed config
+ * file can pass `null`, which would otherwise be a TypeError).
+ */
+export function requireOptionsObject<T extends object>(options: T, what: string): T {
+  const value: unknown = options;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return options;
+  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  throw new InvalidOptionsError(`Invalid ${what} options: expected an object of options, got ${got}`);
+}

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import zlib from 'node:zlib';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
-import { parseOptions } from '../options.js';
+import { parseOptions, requireOptionsObject } from '../options.js';
 import { firstFromEnv, fromEnv } from './env.js';
 
 /** Batch compression codecs, as Scouter's `CompressionType` names them. */
@@ -134,6 +134,7 @@ export class KafkaConfig {
   readonly #config: Readonly<Record<string, string>>;
 
   constructor(options: KafkaConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    options = requireOptionsObject(options, 'KafkaConfig');
     const input = {
       ...options,
       username: options.username ?? firstFromEnv(['KAFKA_USERNAME', 'KAFKA_KEY'], env),

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
+import { parseOptions, requireOptionsObject } from '../options.js';
 import { brokerTimeoutOptions, maskUrl } from './broker.js';
 import { fromEnv } from './env.js';
 
@@ -72,6 +72,7 @@ export class RabbitMQConfig {
   readonly #address: string;
 
   constructor(options: RabbitMQConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    options = requireOptionsObject(options, 'RabbitMQConfig');
     const direct =
       options.host !== undefined ||
       options.port !== undefined ||

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
+import { parseOptions, requireOptionsObject } from '../options.js';
 import { brokerTimeoutOptions, maskUrl } from './broker.js';
 import { fromEnv } from './env.js';
 
@@ -63,6 +63,7 @@ export class RedisConfig {
   readonly #address: string;
 
   constructor(options: RedisConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    options = requireOptionsObject(options, 'RedisConfig');
     const input = {
       ...options,
       address: options.address ?? fromEnv('REDIS_ADDR', env),
