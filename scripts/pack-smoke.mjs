@@ -1,5 +1,6 @@
 // Packs every publishable package with `pnpm pack`, installs the tarballs into an empty project with npm and
-// imports each one as a user would (ESM), so a broken `exports` map or a missing file fails CI.
+// imports each one as a user would (ESM), so a broken `exports` map or a missing file fails CI; the packed server must
+// serve its dashboard (built by `pnpm build` into packages/server/public) at /.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,17 @@ try {
     sink.close();
     if (!(transport instanceof core.WorkerHttpTransport) || !ready || transport.thread !== 'worker' || received.length !== 1)
       throw new Error('worker delivery failed (ready=' + ready + ', thread=' + transport.thread + ')');
-    console.log('pack smoke: imported', Object.keys(core).length, 'core exports;', typeof express, typeof fastify);
+    // The dashboard ships in the server's tarball (public/) and is served at / by the installed server.
+    const app = await server.startServer({ port: 0, host: '127.0.0.1', databaseUri: ':memory:', logLevel: 'silent', schedulerEnabled: false });
+    const base = 'http://127.0.0.1:' + app.server.address().port;
+    const page = await fetch(base + '/');
+    const html = await page.text();
+    const asset = html.split('src="./')[1]?.split('"')[0];
+    const script = asset && (await fetch(base + '/' + asset));
+    await app.close();
+    if (page.status !== 200 || !page.headers.get('content-security-policy')?.includes("script-src 'self'") || !script || script.status !== 200 || !script.headers.get('cache-control')?.includes('immutable'))
+      throw new Error('the packed server does not serve its dashboard at / (status ' + page.status + ', asset ' + asset + ')');
+    console.log('pack smoke: imported', Object.keys(core).length, 'core exports;', typeof express, typeof fastify, '; dashboard served from the packed server:', asset);
   `;
   execFileSync('node', ['--input-type=module', '-e', check], { cwd: work, stdio: 'inherit' });
 } finally {
