@@ -43,9 +43,14 @@ export const kafkaConsumerOptionsSchema = z.strictObject({
   username: z.string().min(1).optional(),
   /** SASL password. Default none. */
   password: z.string().optional(),
-  /** `security.protocol` when authenticating: `SASL_SSL` or `SASL_PLAINTEXT`. Default `SASL_SSL`. */
+  /**
+   * `security.protocol`, applied (as by Scouter) only when `username` and `password` are both set; otherwise the
+   * connection is PLAINTEXT. Default `SASL_SSL`.
+   */
   securityProtocol: z
-    .enum(['SASL_SSL', 'SASL_PLAINTEXT'], { message: "must be 'SASL_SSL' or 'SASL_PLAINTEXT'" })
+    .enum(['SASL_SSL', 'SASL_PLAINTEXT', 'SSL', 'PLAINTEXT'], {
+      message: "must be 'SASL_SSL', 'SASL_PLAINTEXT', 'SSL' or 'PLAINTEXT'",
+    })
     .default('SASL_SSL'),
   /** SASL mechanism. Default `PLAIN`. */
   saslMechanism: z
@@ -81,9 +86,10 @@ export const startKafkaConsumer: ConsumerStarter = async (config, makeSink, logg
   const sink = makeSink('kafka');
   const where = `${options.brokers} topics ${options.topics.join(',')} group "${options.groupId}"`;
   const log = logger.child({ consumer: 'kafka' });
-  const sasl = options.username !== undefined && options.password !== undefined;
+  const credentials = options.username !== undefined && options.password !== undefined;
+  const sasl = credentials && options.securityProtocol.startsWith('SASL_');
   const tls =
-    sasl && options.securityProtocol === 'SASL_SSL'
+    credentials && options.securityProtocol.endsWith('SSL')
       ? options.certLocation === undefined
         ? {}
         : { ca: await readFile(options.certLocation) }
