@@ -55,6 +55,23 @@ function timeText(ms: number): string {
   });
 }
 
+/** An x-axis label: the time of day, with the date when the chart spans more than a day. */
+function axisTime(ms: number, spanSec: number): string {
+  const d = new Date(ms);
+  if (spanSec > 86_400)
+    return d.toLocaleString(undefined, {
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  return d.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(spanSec < 3600 ? { second: '2-digit' } : {}),
+  });
+}
+
 /** The table of one metric's bins (newest first, as a person reads a log). */
 export function dataTable(metric: string, points: Point[], band: Band): HTMLTableElement {
   const rows = [...points].reverse().map((p) => {
@@ -120,7 +137,13 @@ export function drawChart(target: HTMLElement, points: Point[], band: Band): () 
       y: { range: () => [yMin, yMax] },
     },
     axes: [
-      { stroke: COLORS.axis, grid: { stroke: COLORS.grid }, ticks: { stroke: COLORS.grid } },
+      {
+        stroke: COLORS.axis,
+        grid: { stroke: COLORS.grid },
+        ticks: { stroke: COLORS.grid },
+        space: 90,
+        values: (_u, splits) => splits.map((v) => axisTime(v * 1000, xRange[1] - xRange[0])),
+      },
       {
         stroke: COLORS.axis,
         grid: { stroke: COLORS.grid },
@@ -142,14 +165,16 @@ export function drawChart(target: HTMLElement, points: Point[], band: Band): () 
         stroke: Number.isFinite(band.upper) ? COLORS.band : 'transparent',
         dash: [6, 4],
         width: 1,
+        points: { show: false },
       },
       {
         label: 'lower',
         stroke: Number.isFinite(band.lower) ? COLORS.band : 'transparent',
         dash: [6, 4],
         width: 1,
+        points: { show: false },
       },
-      { label: 'baseline', stroke: COLORS.baseline, dash: [2, 3], width: 1 },
+      { label: 'baseline', stroke: COLORS.baseline, dash: [2, 3], width: 1, points: { show: false } },
       {
         label: 'out of band',
         stroke: COLORS.out,

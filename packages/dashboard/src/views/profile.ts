@@ -91,6 +91,16 @@ function pointsOf(series: BinnedMetricsJson['metrics'][string] | undefined): Poi
   return points.sort((a, b) => a.timeMs - b.timeMs);
 }
 
+/** An alert value (Rust's f64 Display) rounded for reading, the exact text in the tooltip. */
+function numberCell(text: string | undefined): HTMLTableCellElement {
+  const n = Number(text);
+  return h(
+    'td',
+    { class: 'num', attrs: { title: text ?? '' } },
+    text === undefined ? '–' : Number.isFinite(n) && text.trim() !== '' ? formatNumber(n) : text,
+  );
+}
+
 function localInputValue(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 16);
@@ -301,8 +311,12 @@ export function renderProfile(ctx: AppContext, params: URLSearchParams): View {
       items.push(['Last check', dateTime(Date.parse(summary.previous_run))]);
       if (!summary.writable) items.push(['Access', 'read-only']);
     }
-    items.push(['Space', key.space]);
-    replaceChildren(meta, ...items.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+    replaceChildren(
+      meta,
+      ...items.map(([term, value]) =>
+        h('div', { class: 'meta-item' }, h('dt', {}, term), h('dd', {}, value)),
+      ),
+    );
   };
 
   const renderCharts = (binned: BinnedMetricsJson, binMs: number) => {
@@ -441,8 +455,8 @@ export function renderProfile(ctx: AppContext, params: URLSearchParams): View {
         { data: { alertId: String(a.id), active: String(a.active), metric: a.entity_name } },
         h('td', { attrs: { title: a.created_at } }, dateTime(created)),
         h('td', { class: 'metric-name' }, a.entity_name),
-        h('td', { class: 'num' }, a.alert.observed_metric_value ?? '–'),
-        h('td', { class: 'num' }, a.alert.training_metric_value ?? '–'),
+        numberCell(a.alert.observed_metric_value),
+        numberCell(a.alert.training_metric_value),
         h('td', {}, `${a.alert.alert_threshold ?? '–'} ${a.alert.alert_threshold_value ?? ''}`.trim()),
         h(
           'td',
