@@ -68,15 +68,23 @@ export async function until(
 /** A scouter-server process on a fixed port and SQLite file, so it can be stopped and started again. */
 export interface ServerProcess {
   readonly port: number;
+  /** The JSON log lines it printed so far (all runs). */
+  readonly logs: Array<Record<string, unknown>>;
   start(): Promise<void>;
   /** Stops it (SIGTERM: graceful; SIGKILL: at once) and waits for the exit. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
-export async function serverProcess(databaseFile: string): Promise<ServerProcess> {
+/** `databaseUri`: an SQLite file or a `postgresql://` URI; `env` adds variables (e.g. SCOUTER_POLL_INTERVAL_MS). */
+export async function serverProcess(
+  databaseUri: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   let child: ChildProcessWithoutNullStreams | undefined;
   let stderr = '';
+  let partial = '';
+  const logs: Array<Record<string, unknown>> = [];
   const healthy = async () => {
     try {
       return (await fetch(`http://127.0.0.1:${port}/scouter/healthcheck`)).status === 200;
@@ -86,16 +94,28 @@ export async function serverProcess(databaseFile: string): Promise<ServerProcess
   };
   return {
     port,
+    logs,
     async start() {
       if (child) throw new Error('server already running');
       child = spawnTsx(binPath, {
         SCOUTER_SERVER_PORT: String(port),
         SCOUTER_SERVER_HOST: '127.0.0.1',
-        DATABASE_URI: databaseFile,
+        DATABASE_URI: databaseUri,
         LOG_LEVEL: 'warn',
+        ...env,
       });
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.stdout.resume();
+      child.stdout.on('data', (c: Buffer) => {
+        const lines = (partial + c.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          try {
+            logs.push(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            // Console alert text, not a log line.
+          }
+        }
+      });
       const started = child;
       await until(`scouter-server on ${port} (stderr: ${stderr})`, async () => {
         if (started.exitCode !== null)

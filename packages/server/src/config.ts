@@ -157,6 +157,8 @@ export function configFromEnv(
     refreshSecret: str(env.SCOUTER_REFRESH_SECRET),
     guestAccess: str(values['guest-access'] ?? env.SCOUTER_GUEST_ACCESS),
     loginRateLimitMax: num(env.SCOUTER_LOGIN_RATE_LIMIT, 'SCOUTER_LOGIN_RATE_LIMIT'),
+    pollIntervalMs: num(env.SCOUTER_POLL_INTERVAL_MS, 'SCOUTER_POLL_INTERVAL_MS'),
+    staleJobAfterMs: num(env.SCOUTER_STALE_JOB_AFTER_MS, 'SCOUTER_STALE_JOB_AFTER_MS'),
     dataRetentionDays: num(
       values['data-retention-days'] ?? env.DATA_RETENTION_PERIOD,
       'DATA_RETENTION_PERIOD / --data-retention-days',

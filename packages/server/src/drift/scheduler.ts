@@ -52,7 +52,7 @@ export class DriftScheduler {
     const found = evaluateProfile(profile, observed);
     const baseMicros = toMicros(now);
     const stored =
-      found.length === 0
+      found.length === 0 || (await this.alertedThisTick(row))
         ? []
         : await this.storage.insertAlerts(
             found.map((a, i) => ({
@@ -75,6 +75,17 @@ export class DriftScheduler {
       );
     }
     return { uid: row.uid, alerts: stored.length, dispatched };
+  }
+
+  /**
+   * Whether this tick's alerts are already stored: a claim taken over from an instance that died mid-job (after its
+   * alert insert, before moving the run dates) must not store them twice. Alerts of a tick are created at or after
+   * its due time (`nextRun`), and before the next tick's; the sweep dispatches them if the dead instance did not.
+   */
+  private async alertedThisTick(row: ProfileRow): Promise<boolean> {
+    const since = toMicros(row.nextRun);
+    const key = { space: row.space, name: row.name, version: row.version };
+    return (await this.storage.getAlerts({ ...key, limitDatetimeMicros: since, limit: 1 })).length > 0;
   }
 
   private async claimAndRun(): Promise<JobResult | null> {
