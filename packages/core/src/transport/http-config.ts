@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
+import { parseOptions, requireOptionsObject } from '../options.js';
 import { protocolOptionSchema } from '../wire/protocol.js';
 import type { ProtocolOption, ScouterProtocol } from '../wire/protocol.js';
 import { fromEnv } from './env.js';
@@ -96,6 +96,7 @@ export class HttpConfig {
   readonly #password: string;
 
   constructor(options: HttpConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    options = requireOptionsObject(options, 'HttpConfig');
     const input = {
       ...options,
       serverUri: options.serverUri ?? fromEnv('SCOUTER_SERVER_URI', env),
