@@ -1,7 +1,7 @@
 // What one delivery costs the process, by thread, at the cadence the queue sends in a busy app (one coalesced body
 // per second): the default delivery worker (node:http), the in-thread HttpTransport (undici), and a worker that runs
 // HttpSession over undici (the worker before 2026-11-27), next to a process that only runs the same timer. Each
-// variant runs in a fresh process per round, the order rotating per round (see /work/shared/BENCHMARKING.md).
+// variant runs in a fresh process per round, the order rotating per round (method: bench/README.md).
 // Run: pnpm build && pnpm bench delivery [--rounds 5] [--seconds 20] [--interval 1000] [--records 1200]
 // The measured processes run bench/delivery-child.mjs on plain node.
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 // insert() cost per call for 1, 4 and 8 metrics, next to an empty function call measured in the same run
-// (see /work/shared/BENCHMARKING.md, "Micro-benchmarks"). Run: pnpm tsx bench/insert.ts
+// (method: bench/README.md). Run: pnpm bench insert
 import os from 'node:os';
 import {
   AlertThreshold,
