@@ -120,6 +120,11 @@ export class BrokerProcess {
     await spec.ready?.();
   }
 
+  /** Process group id of the running broker (its processes: `ps -g <pgid>`), or undefined when stopped. */
+  get pgid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Stops the broker (SIGTERM to its process group, SIGKILL after 15 s); the dir stays. Idempotent. */
   async stop(): Promise<void> {
     const child = this.#child;
