@@ -10,7 +10,8 @@ const benches: Record<string, string> = {
   'server-ingest': 'POST /scouter/message ingest vs a raw batched insert (SQLite, PostgreSQL)',
   'server-drift-query': 'GET /scouter/drift/custom latency over 1M stored values',
   'server-startup': 'scouter-server start-up time vs a bare node start',
-  brokers: 'records/s end to end and Fastify plugin overhead per transport (HTTP, Redis, RabbitMQ) vs HTTP / bare',
+  brokers:
+    'records/s end to end and Fastify plugin overhead per transport (HTTP, Redis, RabbitMQ) vs HTTP / bare',
 };
 
 const [name, ...args] = process.argv.slice(2);
