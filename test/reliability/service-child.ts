@@ -2,7 +2,7 @@
  * A minimal inference service for the fault matrix, run as its own process (`node --import tsx`): Express or Fastify
  * with the scouter-ts adapter, `POST /work {"seq": n}` inserts `seq` into the queue (a one-metric profile with
  * `sampleSize` 1, so every request is one record with a value of its own), `GET /__stats` reports the queue's
- * counters. On SIGTERM it stops accepting requests, closes the adapter (the final flush) and prints its counters as
+ * counters and `GET /__memory` the process's memory (bench/soak.ts). On SIGTERM it stops accepting requests, closes the adapter (the final flush) and prints its counters as
  * the last stdout line before exiting 0.
  *
  * Environment: SERVICE_FRAMEWORK (express | fastify), SERVICE_PROFILE (profile JSON path), SCOUTER_URI,
@@ -50,6 +50,9 @@ async function startExpress(): Promise<Running> {
   app.get('/__stats', (_req, res) => {
     res.json(queue.stats());
   });
+  app.get('/__memory', (_req, res) => {
+    res.json(process.memoryUsage());
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   return {
@@ -71,6 +74,7 @@ async function startFastify(): Promise<Running> {
     return { ok: true };
   });
   app.get('/__stats', () => app.scouter.stats());
+  app.get('/__memory', () => process.memoryUsage());
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
