@@ -12,6 +12,8 @@ const benches: Record<string, string> = {
   'server-startup': 'scouter-server start-up time vs a bare node start',
   brokers:
     'records/s end to end and Fastify plugin overhead per transport (HTTP, Redis, RabbitMQ) vs HTTP / bare',
+  fuzz: 'fast-check fuzzing of every server route and core entry point, 10000 inputs each (--runs, --seed)',
+  soak: 'service under load with scouter-server down for --down-minutes (10): RSS, latency, delivery over time',
 };
 
 const [name, ...args] = process.argv.slice(2);
