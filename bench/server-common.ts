@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTimestampMicros } from '@scouter-ts/core';
 import type { CustomRecordRow } from '@scouter-ts/server';
-import { TREE_ROOT } from './baseline.js';
+import { againstRef, prepareBaseline, TREE_ROOT } from './baseline.js';
 // The benchmark reuses the test harness that starts a throw-away PostgreSQL (not part of the public API).
 import { postgresUnavailableReason, startPostgres } from '../packages/server/src/testing/postgres.js';
 
@@ -123,6 +123,47 @@ export async function startChildServer(databaseUri: string, root = TREE_ROOT): P
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * `--against <git ref>` of a server benchmark: for each backend, this tree's server (`head`) and the ref's (`base`)
+ * in child processes, each on a database of its own, handed to `compare`. Returns the ref, or null when the option is
+ * absent (then nothing runs).
+ */
+export async function compareAgainstRef(
+  argv: string[],
+  compare: (backend: Backend, head: ChildServer, base: ChildServer, ref: string) => Promise<void>,
+): Promise<string | null> {
+  const ref = againstRef(argv);
+  if (!ref) return null;
+  const baselineRoot = prepareBaseline(ref);
+  const backends = await startBackends(argv);
+  try {
+    for (const backend of backends) {
+      const head = await startChildServer(await backend.freshUri());
+      const base = await startChildServer(await backend.freshUri(), baselineRoot);
+      try {
+        console.log(`${backend.name}: this tree runs ${head.layer}; ${ref} runs ${base.layer}`);
+        await compare(backend, head, base, ref);
+      } finally {
+        await head.close();
+        await base.close();
+      }
+    }
+  } finally {
+    for (const b of backends) await b.stop();
+  }
+  return ref;
+}
+
+/** Pair by pair, `ours[i] / theirs[i]`. */
+export function ratios(ours: number[], theirs: number[]): number[] {
+  return ours.map((x, i) => x / theirs[i]!);
+}
+
+/** `**median** (min–max)` of `xs`, for a table cell. */
+export function spread(xs: number[]): string {
+  return `**${fmt(quantile(xs, 0.5))}** (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 }
 
 /** The `ServerRecords` JSON body of `POST /scouter/message` for these rows. */

@@ -10,14 +10,15 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { createStorage, PostgresStorage, SqliteStorage, type Storage } from '@scouter-ts/server';
-import { againstRef, prepareBaseline } from './baseline.js';
 import {
+  compareAgainstRef,
   fmt,
   printTable,
   quantile,
+  ratios,
+  spread,
   startBackends,
   startChildServer,
-  type Backend,
   type ChildServer,
 } from './server-common.js';
 import { DRIFT_KEY, DRIFT_SPAN_US, driftBatches, METRICS, POSTGRES_ANALYZE } from './server-workload.js';
@@ -89,95 +90,82 @@ async function msOf(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-/** `--against`: this tree's server and the baseline's, side by side; figures per run, ratio this / baseline. */
-async function compareTrees(backends: Backend[], ref: string, baselineRoot: string): Promise<void> {
+/** `--against`: this tree's server and the baseline's, side by side; returns false without the option. */
+async function compareTrees(): Promise<boolean> {
   const table: Array<Array<string | number>> = [];
-  const spread = (xs: number[]): string =>
-    `**${fmt(quantile(xs, 0.5))}** (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
-  const ratios = (a: number[], b: number[]): number[] => a.map((x, i) => x / b[i]!);
   const median = (xs: number[]): string => fmt(quantile(xs, 0.5), 1);
-  for (const backend of backends) {
-    const head = await startChildServer(await backend.freshUri());
-    const base = await startChildServer(await backend.freshUri(), baselineRoot);
-    try {
-      console.log(`${backend.name}: this tree runs ${head.layer}; ${ref} runs ${base.layer}`);
-      const nowMicros = Date.now() * 1000;
-      // Loaded in turns of 100 000 values (the tree starting a turn alternates), each turn timed.
-      const loads = { base: [] as number[], head: [] as number[] };
-      for (let part = 0, done = false; !done; part++) {
-        const order: Array<[ChildServer, number[]]> = [
-          [base, loads.base],
-          [head, loads.head],
-        ];
-        if (part % 2 === 1) order.reverse();
-        for (const [server, into] of order) {
-          const r = await server.send<{ seconds: number; done: boolean }>({
-            op: 'load',
-            values: VALUES,
-            nowMicros,
-            batches: 10,
-          });
-          into.push(r.seconds);
-          done = r.done;
-        }
+  const ref = await compareAgainstRef(process.argv, async (backend, head, base, baseRef) => {
+    const nowMicros = Date.now() * 1000;
+    // Loaded in turns of 100 000 values (the tree starting a turn alternates), each turn timed.
+    const loads = { base: [] as number[], head: [] as number[] };
+    for (let part = 0, done = false; !done; part++) {
+      const order: Array<[ChildServer, number[]]> = [
+        [base, loads.base],
+        [head, loads.head],
+      ];
+      if (part % 2 === 1) order.reverse();
+      for (const [server, into] of order) {
+        const r = await server.send<{ seconds: number; done: boolean }>({
+          op: 'load',
+          values: VALUES,
+          nowMicros,
+          batches: 10,
+        });
+        into.push(r.seconds);
+        done = r.done;
       }
-      const total = (xs: number[]): string =>
-        fmt(
-          xs.reduce((a, x) => a + x, 0),
-          1,
-        );
-      console.log(
-        `${backend.name}: stored ${VALUES} values in ${total(loads.base)} s (${ref}), ${total(loads.head)} s (this);` +
-          ` per 100 000, this / ${ref}: ${spread(ratios(loads.head, loads.base))}`,
-      );
-      for (const [interval, minutes] of INTERVALS) {
-        const windowUs = minutes * MINUTE_US;
-        const first = [
-          await msOf(() => getDrift(base, interval)),
-          await msOf(() => getDrift(head, interval)),
-        ];
-        const binned = (server: ChildServer): Promise<number> =>
-          server
-            .send<{ ms: number }>({
-              op: 'binned',
-              sinceMicros: Date.now() * 1000 - windowUs,
-              binWidthMicros: Math.round(windowUs / MAX_DATA_POINTS),
-            })
-            .then((r) => r.ms);
-        for (let i = 0; i < 3; i++) {
-          for (const server of [base, head]) {
-            await getDrift(server, interval);
-            await binned(server);
-          }
-        }
-        const h = { http: [] as number[], call: [] as number[] };
-        const b = { http: [] as number[], call: [] as number[] };
-        for (let r = 0; r < RUNS; r++) {
-          const order: Array<[ChildServer, typeof h]> = [
-            [base, b],
-            [head, h],
-          ];
-          if (r % 2 === 1) order.reverse();
-          for (const [server, into] of order) {
-            into.http.push(await msOf(() => getDrift(server, interval)));
-            into.call.push(await binned(server));
-          }
-        }
-        table.push([
-          backend.name,
-          interval,
-          `${fmt(first[0]!, 0)} → ${fmt(first[1]!, 0)}`,
-          `${median(b.http)} → ${median(h.http)}`,
-          spread(ratios(h.http, b.http)),
-          `${median(b.call)} → ${median(h.call)}`,
-          spread(ratios(h.call, b.call)),
-        ]);
-      }
-    } finally {
-      await head.close();
-      await base.close();
     }
-  }
+    const total = (xs: number[]): string =>
+      fmt(
+        xs.reduce((a, x) => a + x, 0),
+        1,
+      );
+    console.log(
+      `${backend.name}: stored ${VALUES} values in ${total(loads.base)} s (${baseRef}), ${total(loads.head)} s (this);` +
+        ` per 100 000, this / ${baseRef}: ${spread(ratios(loads.head, loads.base))}`,
+    );
+    for (const [interval, minutes] of INTERVALS) {
+      const windowUs = minutes * MINUTE_US;
+      const first = [await msOf(() => getDrift(base, interval)), await msOf(() => getDrift(head, interval))];
+      const binned = (server: ChildServer): Promise<number> =>
+        server
+          .send<{ ms: number }>({
+            op: 'binned',
+            sinceMicros: Date.now() * 1000 - windowUs,
+            binWidthMicros: Math.round(windowUs / MAX_DATA_POINTS),
+          })
+          .then((r) => r.ms);
+      for (let i = 0; i < 3; i++) {
+        for (const server of [base, head]) {
+          await getDrift(server, interval);
+          await binned(server);
+        }
+      }
+      const h = { http: [] as number[], call: [] as number[] };
+      const b = { http: [] as number[], call: [] as number[] };
+      for (let r = 0; r < RUNS; r++) {
+        const order: Array<[ChildServer, typeof h]> = [
+          [base, b],
+          [head, h],
+        ];
+        if (r % 2 === 1) order.reverse();
+        for (const [server, into] of order) {
+          into.http.push(await msOf(() => getDrift(server, interval)));
+          into.call.push(await binned(server));
+        }
+      }
+      table.push([
+        backend.name,
+        interval,
+        `${fmt(first[0]!, 0)} → ${fmt(first[1]!, 0)}`,
+        `${median(b.http)} → ${median(h.http)}`,
+        spread(ratios(h.http, b.http)),
+        `${median(b.call)} → ${median(h.call)}`,
+        spread(ratios(h.call, b.call)),
+      ]);
+    }
+  });
+  if (!ref) return false;
   console.log(
     `\nGET /scouter/drift/custom, this tree against ${ref}: max_data_points=${MAX_DATA_POINTS}, ${VALUES} values` +
       ` (${METRICS.length} metrics) in each tree's database, each tree's server in its own process;` +
@@ -196,19 +184,12 @@ async function compareTrees(backends: Backend[], ref: string, baselineRoot: stri
     ],
     table,
   );
+  return true;
 }
 
 async function main(): Promise<void> {
+  if (await compareTrees()) return;
   const backends = await startBackends(process.argv);
-  const ref = againstRef(process.argv);
-  if (ref) {
-    try {
-      await compareTrees(backends, ref, prepareBaseline(ref));
-    } finally {
-      for (const b of backends) await b.stop();
-    }
-    return;
-  }
   const rows: Array<Array<string | number>> = [];
   try {
     for (const backend of backends) {

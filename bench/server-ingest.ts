@@ -16,16 +16,17 @@
 import { formatTimestampMicros } from '@scouter-ts/core';
 import { createStorage, PostgresStorage, SqliteStorage, type CustomRecordRow } from '@scouter-ts/server';
 import {
+  compareAgainstRef,
   fmt,
   printTable,
   quantile,
+  ratios,
+  spread,
   serverRecordsBody,
   startBackends,
   startChildServer,
-  type Backend,
   type ChildServer,
 } from './server-common.js';
-import { againstRef, prepareBaseline } from './baseline.js';
 import { makeIngestBlock, runBatches, type IngestShape } from './server-workload.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -127,44 +128,34 @@ async function treeBlocks(server: ChildServer, block: number, into?: TreeFigures
   into?.httpCpu.push(cpu);
 }
 
-/** `--against`: this tree's server and the baseline's, side by side; figures per pair, ratio this / baseline. */
-async function compareTrees(backends: Backend[], ref: string, baselineRoot: string): Promise<void> {
+/** `--against`: this tree's server and the baseline's, side by side; returns false without the option. */
+async function compareTrees(): Promise<boolean> {
   const table: Array<Array<string | number>> = [];
-  const spread = (xs: number[]): string =>
-    `**${fmt(quantile(xs, 0.5))}** (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
-  const ratios = (a: number[], b: number[]): number[] => a.map((x, i) => x / b[i]!);
-  for (const backend of backends) {
-    const head = await startChildServer(await backend.freshUri());
-    const base = await startChildServer(await backend.freshUri(), baselineRoot);
-    try {
-      console.log(`${backend.name}: this tree runs ${head.layer}; ${ref} runs ${base.layer}`);
-      await treeBlocks(base, 0);
-      await treeBlocks(head, 0);
-      const h: TreeFigures = { storageRates: [], httpRates: [], httpCpu: [] };
-      const b: TreeFigures = { storageRates: [], httpRates: [], httpCpu: [] };
-      for (let p = 1; p <= PAIRS; p++) {
-        const order: Array<[ChildServer, TreeFigures]> = [
-          [base, b],
-          [head, h],
-        ];
-        if (p % 2 === 0) order.reverse();
-        for (const [server, into] of order) await treeBlocks(server, p, into);
-      }
-      const median = (xs: number[], digits = 0): string => fmt(quantile(xs, 0.5), digits);
-      table.push([
-        backend.name,
-        `${median(b.storageRates)} → ${median(h.storageRates)}`,
-        spread(ratios(h.storageRates, b.storageRates)),
-        `${median(b.httpRates)} → ${median(h.httpRates)}`,
-        spread(ratios(h.httpRates, b.httpRates)),
-        `${median(b.httpCpu, 1)} → ${median(h.httpCpu, 1)}`,
-        spread(ratios(h.httpCpu, b.httpCpu)),
-      ]);
-    } finally {
-      await head.close();
-      await base.close();
+  const ref = await compareAgainstRef(process.argv, async (backend, head, base) => {
+    await treeBlocks(base, 0);
+    await treeBlocks(head, 0);
+    const h: TreeFigures = { storageRates: [], httpRates: [], httpCpu: [] };
+    const b: TreeFigures = { storageRates: [], httpRates: [], httpCpu: [] };
+    for (let p = 1; p <= PAIRS; p++) {
+      const order: Array<[ChildServer, TreeFigures]> = [
+        [base, b],
+        [head, h],
+      ];
+      if (p % 2 === 0) order.reverse();
+      for (const [server, into] of order) await treeBlocks(server, p, into);
     }
-  }
+    const median = (xs: number[], digits = 0): string => fmt(quantile(xs, 0.5), digits);
+    table.push([
+      backend.name,
+      `${median(b.storageRates)} → ${median(h.storageRates)}`,
+      spread(ratios(h.storageRates, b.storageRates)),
+      `${median(b.httpRates)} → ${median(h.httpRates)}`,
+      spread(ratios(h.httpRates, b.httpRates)),
+      `${median(b.httpCpu, 1)} → ${median(h.httpCpu, 1)}`,
+      spread(ratios(h.httpCpu, b.httpCpu)),
+    ]);
+  });
+  if (!ref) return false;
   console.log(
     `\nIngest, this tree against ${ref}: ${RECORDS} records per block in batches of ${BATCH}, ${CONCURRENCY} in flight,` +
       ` ${PAIRS} pairs (the two trees in alternating order), each tree's server in its own process and database.` +
@@ -182,19 +173,12 @@ async function compareTrees(backends: Backend[], ref: string, baselineRoot: stri
     ],
     table,
   );
+  return true;
 }
 
 async function main(): Promise<void> {
+  if (await compareTrees()) return;
   const backends = await startBackends(process.argv);
-  const ref = againstRef(process.argv);
-  if (ref) {
-    try {
-      await compareTrees(backends, ref, prepareBaseline(ref));
-    } finally {
-      for (const b of backends) await b.stop();
-    }
-    return;
-  }
   const table: Array<Array<string | number>> = [];
   try {
     for (const backend of backends) {
