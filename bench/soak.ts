@@ -1,4 +1,5 @@
-// `pnpm bench soak [--down-minutes 10] [--framework express|fastify] [--concurrency 16]`: the soak (not CI). An
+// `pnpm bench soak [--down-minutes 10] [--framework express|fastify] [--concurrency 16] [--max-buffered-records
+// 50000]`: the soak (not CI). An
 // inference service process (test/reliability/service-child.ts: the adapter, a one-metric profile with sampleSize 1,
 // so every request is one record) under closed-loop load on loopback, sending to a real scouter-server process;
 // the server is up for 15 s, down for --down-minutes, then up again until the queue drained. Every 5 s it prints the
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'down-minutes': { type: 'string', default: '10' },
     framework: { type: 'string', default: 'express' },
     concurrency: { type: 'string', default: '16' },
+    'max-buffered-records': { type: 'string', default: '50000' },
   },
 });
 const downMs = Number(values['down-minutes']) * 60_000;
@@ -32,7 +34,7 @@ const concurrency = Number(values.concurrency);
 const UP_MS = 15_000;
 const DRAIN_LIMIT_MS = 120_000;
 const SAMPLE_MS = 5_000;
-const MAX_BUFFERED_RECORDS = 50_000;
+const MAX_BUFFERED_RECORDS = Number(values['max-buffered-records']);
 
 const dir = mkdtempSync(join(tmpdir(), 'scouter-soak-'));
 const profile = Drifter.createDriftProfile(
