@@ -205,6 +205,7 @@ export {
 export { KafkaTransport, kafkaDriver, isKafkaAuthError } from './transport/kafka.js';
 export {
   BrokerTransport,
+  BrokerUrlConfig,
   maskUrl,
   type BrokerConnection,
   type BrokerDriver,

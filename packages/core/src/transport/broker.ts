@@ -5,6 +5,7 @@ import {
   ScouterNetworkError,
   ScouterTimeoutError,
 } from '../errors.js';
+import { inspect } from 'node:util';
 import { z } from 'zod';
 import type { Transport } from './types.js';
 
@@ -67,6 +68,43 @@ export function maskUrl(url: string): string {
     return parsed.toString();
   } catch {
     return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+/**
+ * Base of the broker configs whose address is a URL that may hold a password (`RedisConfig`, `RabbitMQConfig`): the
+ * password never appears in `toString()`, `JSON.stringify()` or `util.inspect()`.
+ */
+export abstract class BrokerUrlConfig {
+  /** Transport selector used by `createTransport`, e.g. `'Redis'`. */
+  abstract readonly transportType: string;
+  readonly #address: string;
+
+  protected constructor(address: string) {
+    this.#address = address;
+  }
+
+  /** The broker URL in use, credentials included. */
+  get address(): string {
+    return this.#address;
+  }
+
+  /** The fields printed after `transportType` and the masked `address`. */
+  protected abstract printable(): Record<string, unknown>;
+
+  /** Printable form with the password masked. */
+  toJSON(): Record<string, unknown> {
+    return { transportType: this.transportType, address: maskUrl(this.#address), ...this.printable() };
+  }
+
+  /** `RedisConfig { … }` (etc.) with the password masked. */
+  toString(): string {
+    return `${this.transportType}Config ${JSON.stringify(this.toJSON())}`;
+  }
+
+  /** Keeps `console.log(config)` free of secrets. */
+  [inspect.custom](): string {
+    return this.toString();
   }
 }
 

@@ -1,7 +1,6 @@
-import { inspect } from 'node:util';
 import { z } from 'zod';
 import { parseOptions, requireOptionsObject } from '../options.js';
-import { brokerTimeoutOptions, maskUrl } from './broker.js';
+import { BrokerUrlConfig, brokerTimeoutOptions } from './broker.js';
 import { fromEnv } from './env.js';
 
 const amqpUrl = z
@@ -60,7 +59,7 @@ function portFromEnv(env: NodeJS.ProcessEnv): number | string | undefined {
  * it. Needs the optional package `amqplib`. The password never appears in `toString()`, `JSON.stringify()` or
  * `util.inspect()`.
  */
-export class RabbitMQConfig {
+export class RabbitMQConfig extends BrokerUrlConfig {
   /** Transport selector used by `createTransport`; always `'RabbitMQ'`. */
   readonly transportType = 'RabbitMQ' as const;
   /** Queue published to; default `scouter_monitoring`. */
@@ -69,8 +68,6 @@ export class RabbitMQConfig {
   readonly connectTimeoutMs: number;
   /** Publish (confirm) timeout in ms; default 10000. */
   readonly publishTimeoutMs: number;
-  readonly #address: string;
-
   constructor(options: RabbitMQConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     options = requireOptionsObject(options, 'RabbitMQConfig');
     const direct =
@@ -93,35 +90,17 @@ export class RabbitMQConfig {
       parsed.username !== undefined && parsed.password !== undefined
         ? `${encodeURIComponent(parsed.username)}:${encodeURIComponent(parsed.password)}@`
         : '';
-    this.#address = parsed.address ?? `amqp://${credentials}${host}:${parsed.port}/%2f`;
+    super(parsed.address ?? `amqp://${credentials}${host}:${parsed.port}/%2f`);
     this.queue = parsed.queue;
     this.connectTimeoutMs = parsed.connectTimeoutMs;
     this.publishTimeoutMs = parsed.publishTimeoutMs;
   }
 
-  /** The AMQP URL in use, credentials included; default `amqp://localhost:5672/%2f`. */
-  get address(): string {
-    return this.#address;
-  }
-
-  /** Printable form with the password masked. */
-  toJSON(): Record<string, unknown> {
+  protected printable(): Record<string, unknown> {
     return {
-      transportType: this.transportType,
-      address: maskUrl(this.#address),
       queue: this.queue,
       connectTimeoutMs: this.connectTimeoutMs,
       publishTimeoutMs: this.publishTimeoutMs,
     };
-  }
-
-  /** `RabbitMQConfig { … }` with the password masked. */
-  toString(): string {
-    return `RabbitMQConfig ${JSON.stringify(this.toJSON())}`;
-  }
-
-  /** Keeps `console.log(config)` free of secrets. */
-  [inspect.custom](): string {
-    return this.toString();
   }
 }

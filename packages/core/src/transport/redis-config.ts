@@ -1,7 +1,6 @@
-import { inspect } from 'node:util';
 import { z } from 'zod';
 import { parseOptions, requireOptionsObject } from '../options.js';
-import { brokerTimeoutOptions, maskUrl } from './broker.js';
+import { BrokerUrlConfig, brokerTimeoutOptions } from './broker.js';
 import { fromEnv } from './env.js';
 
 const redisUrl = z
@@ -49,7 +48,7 @@ export type RedisConfigOptions = z.input<typeof redisConfigOptionsSchema>;
  * Needs the optional package `ioredis`. The password in `address` never appears in `toString()`, `JSON.stringify()`
  * or `util.inspect()`.
  */
-export class RedisConfig {
+export class RedisConfig extends BrokerUrlConfig {
   /** Transport selector used by `createTransport`; always `'Redis'`. */
   readonly transportType = 'Redis' as const;
   /** Pub/sub channel; default `scouter_monitoring`. */
@@ -60,8 +59,6 @@ export class RedisConfig {
   readonly connectTimeoutMs: number;
   /** Publish timeout in ms; default 10000. */
   readonly publishTimeoutMs: number;
-  readonly #address: string;
-
   constructor(options: RedisConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     options = requireOptionsObject(options, 'RedisConfig');
     const input = {
@@ -70,37 +67,19 @@ export class RedisConfig {
       channel: options.channel ?? fromEnv('REDIS_CHANNEL', env),
     };
     const parsed = parseOptions(redisConfigOptionsSchema, input, 'RedisConfig');
-    this.#address = parsed.address;
+    super(parsed.address);
     this.channel = parsed.channel;
     this.requireSubscriber = parsed.requireSubscriber;
     this.connectTimeoutMs = parsed.connectTimeoutMs;
     this.publishTimeoutMs = parsed.publishTimeoutMs;
   }
 
-  /** The Redis URL, credentials included; default `redis://127.0.0.1:6379`. */
-  get address(): string {
-    return this.#address;
-  }
-
-  /** Printable form with the password masked. */
-  toJSON(): Record<string, unknown> {
+  protected printable(): Record<string, unknown> {
     return {
-      transportType: this.transportType,
-      address: maskUrl(this.#address),
       channel: this.channel,
       requireSubscriber: this.requireSubscriber,
       connectTimeoutMs: this.connectTimeoutMs,
       publishTimeoutMs: this.publishTimeoutMs,
     };
-  }
-
-  /** `RedisConfig { … }` with the password masked. */
-  toString(): string {
-    return `RedisConfig ${JSON.stringify(this.toJSON())}`;
-  }
-
-  /** Keeps `console.log(config)` free of secrets. */
-  [inspect.custom](): string {
-    return this.toString();
   }
 }
