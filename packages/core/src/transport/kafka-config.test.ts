@@ -16,6 +16,7 @@ describe('KafkaConfig', () => {
       messageTimeoutMs: 600_000,
       messageMaxBytes: 2_097_164,
       maxRetries: 3,
+      connectTimeoutMs: 10_000,
       // What Python's KafkaConfig().config holds with no credentials.
       config: {
         'bootstrap.servers': 'localhost:9092',

@@ -3,6 +3,7 @@ import zlib from 'node:zlib';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { parseOptions, requireOptionsObject } from '../options.js';
+import { brokerTimeoutOptions } from './broker.js';
 import { firstFromEnv, fromEnv } from './env.js';
 
 /** Batch compression codecs, as Scouter's `CompressionType` names them. */
@@ -83,6 +84,8 @@ export const kafkaConfigOptionsSchema = z.strictObject({
   config: z.record(z.string(), z.string()).default({}),
   /** Attempts of one send inside the client (leader changes, a lost connection) before the queue's retry takes over. Default 3 (Scouter's). */
   maxRetries: z.number().int('must be a whole number').min(1, 'must be >= 1').default(3),
+  /** Longest wait for the first connection (and SASL handshake) to a bootstrap broker, in ms. Default 10000. */
+  connectTimeoutMs: brokerTimeoutOptions.connectTimeoutMs,
 });
 
 /** Options of `new KafkaConfig(...)`; every field is optional. */
@@ -119,6 +122,8 @@ export class KafkaConfig {
   readonly messageMaxBytes: number;
   /** Send attempts inside the client; default 3. */
   readonly maxRetries: number;
+  /** Longest wait for a connection to a bootstrap broker in ms; default 10000. */
+  readonly connectTimeoutMs: number;
   /** `security.protocol` in force; default `PLAINTEXT`, or `SASL_SSL` once credentials are given. */
   readonly securityProtocol: (typeof KAFKA_SECURITY_PROTOCOLS)[number];
   /** `sasl.mechanism` in force when authenticating; default `PLAIN`. */
@@ -180,6 +185,7 @@ export class KafkaConfig {
     this.messageTimeoutMs = parsed.messageTimeoutMs;
     this.messageMaxBytes = parsed.messageMaxBytes;
     this.maxRetries = parsed.maxRetries;
+    this.connectTimeoutMs = parsed.connectTimeoutMs;
     this.securityProtocol = oneOf(
       KAFKA_SECURITY_PROTOCOLS,
       (config['security.protocol'] ?? 'PLAINTEXT').toUpperCase(),
@@ -239,6 +245,7 @@ export class KafkaConfig {
       messageTimeoutMs: this.messageTimeoutMs,
       messageMaxBytes: this.messageMaxBytes,
       maxRetries: this.maxRetries,
+      connectTimeoutMs: this.connectTimeoutMs,
       config,
     };
   }

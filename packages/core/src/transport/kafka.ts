@@ -8,8 +8,6 @@ import { importOptional } from './optional-import.js';
 
 type KafkaModule = typeof PlatformaticKafka;
 
-/** Longest wait for the first connection (and SASL handshake) to a bootstrap broker, in ms. */
-const CONNECT_TIMEOUT_MS = 10_000;
 /** Pause between the client's own attempts of one send (Scouter's producer retries without one). */
 const CLIENT_RETRY_DELAY_MS = 250;
 
@@ -80,7 +78,7 @@ export function kafkaDriver(config: KafkaConfig): BrokerDriver {
         acks: config.acks,
         retries: config.maxRetries - 1,
         retryDelay: CLIENT_RETRY_DELAY_MS,
-        connectTimeout: CONNECT_TIMEOUT_MS,
+        connectTimeout: config.connectTimeoutMs,
         autocreateTopics: true,
         ...(tls === undefined ? {} : { tls }),
         ...(config.username === undefined
@@ -135,7 +133,7 @@ export class KafkaTransport extends BrokerTransport {
   constructor(config: KafkaConfig | KafkaConfigOptions = {}) {
     const resolved = config instanceof KafkaConfig ? config : new KafkaConfig(config);
     super(kafkaDriver(resolved), {
-      connectTimeoutMs: CONNECT_TIMEOUT_MS + 5_000,
+      connectTimeoutMs: resolved.connectTimeoutMs,
       publishTimeoutMs: resolved.messageTimeoutMs,
     });
     this.config = resolved;
