@@ -5,6 +5,7 @@ import {
   InvalidMetricError,
   InvalidOptionsError,
   InvalidProfileError,
+  MissingDependencyError,
   QueueShutdownError,
   ScouterAuthError,
   ScouterError,
@@ -36,6 +37,11 @@ describe('ScouterError family', () => {
       [new UnknownAliasError('a', ['b']), 'ERR_UNKNOWN_ALIAS', 'UnknownAliasError'],
       [new QueueShutdownError(), 'ERR_QUEUE_SHUT_DOWN', 'QueueShutdownError'],
       [new ScouterIoError('x', '/p'), 'ERR_IO', 'ScouterIoError'],
+      [
+        new MissingDependencyError('ioredis', 'RedisConfig'),
+        'ERR_MISSING_DEPENDENCY',
+        'MissingDependencyError',
+      ],
     ];
     for (const [err, code, name] of cases) {
       expect(err).toBeInstanceOf(ScouterError);
