@@ -1,7 +1,7 @@
 /**
- * Scouter's own Python client (scouter-ml 0.12.0 in test/interop/.venv, whose wheel has the Redis and RabbitMQ
- * producers compiled in) publishing with its `RedisConfig` / `RabbitMQConfig` through the real brokers to our server:
- * the same inserts are stored and alerted exactly as when it sends over HTTP. And our producer puts the same bytes on
+ * Scouter's own Python client (scouter-ml 0.12.0 in test/interop/.venv, whose wheel has the Redis, RabbitMQ and Kafka
+ * producers compiled in) publishing with its `RedisConfig` / `RabbitMQConfig` / `KafkaConfig` through the real brokers
+ * to our server: the same inserts are stored and alerted exactly as when it sends over HTTP. And our producer puts the same bytes on
  * the broker as Python's for the same inserts (timestamps aside: they are the clock at publish time).
  */
 import { randomUUID } from 'node:crypto';
@@ -19,7 +19,7 @@ import {
   type Alert,
 } from '@scouter-ts/core';
 import { buildTsProfile, type ProfileSpec } from '../interop/profile-spec.js';
-import { requirePython, runPython, skipMessage, type PythonEnv } from '../interop/python.js';
+import { VENVS, requirePython, runPython, skipMessage, type PythonEnv } from '../interop/python.js';
 import { startTestServer, type RunningServer } from '../interop/server.js';
 import { waitFor } from '../e2e/harness.js';
 import { brokerUrl } from './brokers.js';
@@ -29,12 +29,28 @@ const auth = { username: 'admin', password: 'admin' };
 const redisUrl = brokerUrl('redis');
 const rabbitUrl = brokerUrl('rabbitmq');
 const kafkaUrl = brokerUrl('kafka');
-let env: PythonEnv;
+// The broker configs are the v0.13.0 producers: scouter-ml 0.12.0's venv.
+const venv = VENVS.find((v) => v.id === 'v0.13');
+let env: PythonEnv | { ok: false; reason: string } = {
+  ok: false,
+  reason: 'SCOUTER_INTEROP_VENVS excludes v0.13',
+};
 let server: RunningServer | undefined;
 
 beforeAll(async () => {
-  env = await requirePython();
+  if (venv !== undefined) env = await requirePython(venv);
 }, 300_000);
+
+/** Runs a script in the scouter-ml 0.12.0 venv. */
+function runScouterPython<T = unknown>(
+  script: string,
+  args: unknown,
+  options?: Parameters<typeof runPython>[3],
+): Promise<T> {
+  return runPython<T>(venv as NonNullable<typeof venv>, script, args, options);
+}
+const skipReason = () =>
+  env.ok ? '' : 'venv' in env ? skipMessage(env) : `Scouter Python interop skipped: ${env.reason}`;
 
 afterEach(async () => {
   await server?.close();
@@ -51,7 +67,10 @@ type Via = 'http' | 'redis' | 'rabbitmq' | 'kafka';
 const KAFKA_PYTHON_PAUSE_S = 3;
 
 /** `broker_send.py`'s transport argument, and the environment Python needs for it. */
-function pythonTransport(via: Via, names: { channel: string; queue: string; topic: string }) {
+function pythonTransport(
+  via: Via,
+  names: { channel: string; queue: string; topic: string },
+): { transport: Record<string, unknown>; env: Record<string, string> } {
   if (via === 'http') {
     return { transport: { kind: 'http', server_uri: server?.serverUri, ...auth }, env: {} };
   }
@@ -78,7 +97,7 @@ function comparable(message: Buffer | string): string {
 
 describe("Scouter's Python client over the brokers", { timeout: 120_000 }, () => {
   it('stores and alerts exactly as over HTTP (RedisConfig, RabbitMQConfig, KafkaConfig)', async (ctx) => {
-    if (!env.ok) ctx.skip(skipMessage(env));
+    if (!env.ok) ctx.skip(skipReason());
     const vias: Via[] = ['http'];
     if (redisUrl !== null) vias.push('redis');
     if (rabbitUrl !== null) vias.push('rabbitmq');
@@ -115,7 +134,7 @@ describe("Scouter's Python client over the brokers", { timeout: 120_000 }, () =>
         await client.registerProfile(profile, { setActive: false });
         const path = profile.save(join(server.dir, `profile-${via}`));
         const { transport, env: pyEnv } = pythonTransport(via, names);
-        const sent = await runPython<{ transport: string }>(
+        const sent = await runScouterPython<{ transport: string }>(
           'broker_send',
           { transport, path, inserts, pause_s: via === 'kafka' ? KAFKA_PYTHON_PAUSE_S : 0 },
           { timeoutMs: 90_000, env: pyEnv },
@@ -196,7 +215,7 @@ describe("Scouter's Python client over the brokers", { timeout: 120_000 }, () =>
     }
   });
 
-  const inserts = [
+  const inserts: Record<string, number>[] = [
     { mae: 1, mape: 0.5 },
     { mae: 2 },
     { mape: 0.7, unknown: 1 },
@@ -216,13 +235,13 @@ describe("Scouter's Python client over the brokers", { timeout: 120_000 }, () =>
   };
 
   it.skipIf(redisUrl === null)('Redis: our producer publishes the bytes Python publishes', async (ctx) => {
-    if (!env.ok) ctx.skip(skipMessage(env));
+    if (!env.ok) ctx.skip(skipReason());
     server = await startTestServer({ schedulerEnabled: false });
     const path = buildTsProfile(spec).save(join(server.dir, 'bytes-profile'));
     const channel = `bytes-${randomUUID()}`;
     const capture = await captureRedis(redisUrl as string, channel);
     try {
-      await runPython('broker_send', {
+      await runScouterPython('broker_send', {
         transport: { kind: 'redis', address: redisUrl, channel },
         path,
         inserts,
@@ -252,11 +271,11 @@ describe("Scouter's Python client over the brokers", { timeout: 120_000 }, () =>
   it.skipIf(rabbitUrl === null)(
     'RabbitMQ: our producer publishes the bytes Python publishes',
     async (ctx) => {
-      if (!env.ok) ctx.skip(skipMessage(env));
+      if (!env.ok) ctx.skip(skipReason());
       server = await startTestServer({ schedulerEnabled: false });
       const path = buildTsProfile(spec).save(join(server.dir, 'bytes-profile'));
       const queueName = `bytes-${randomUUID()}`;
-      await runPython(
+      await runScouterPython(
         'broker_send',
         { transport: { kind: 'rabbitmq', queue: queueName }, path, inserts },
         { env: { RABBITMQ_ADDR: rabbitUrl as string } },
@@ -284,12 +303,12 @@ describe("Scouter's Python client over the brokers", { timeout: 120_000 }, () =>
   it.skipIf(kafkaUrl === null)(
     'Kafka: our producer publishes the bytes Python publishes (value, no key, no headers, gzip batches)',
     async (ctx) => {
-      if (!env.ok) ctx.skip(skipMessage(env));
+      if (!env.ok) ctx.skip(skipReason());
       server = await startTestServer({ schedulerEnabled: false });
       const path = buildTsProfile(spec).save(join(server.dir, 'bytes-profile'));
       const pyTopic = `bytes-py-${randomUUID()}`;
       const tsTopic = `bytes-ts-${randomUUID()}`;
-      await runPython('broker_send', {
+      await runScouterPython('broker_send', {
         transport: { kind: 'kafka', brokers: kafkaUrl, topic: pyTopic },
         path,
         inserts,

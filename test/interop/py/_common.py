@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 import sys
 import traceback
@@ -19,6 +20,11 @@ from scouter import (
 from scouter.alert import AlertThreshold, OpsGenieDispatchConfig, SlackDispatchConfig
 
 RESULT_MARKER = "@@SCOUTER_INTEROP_RESULT@@"
+
+# scouter-ml 0.14 and later (the v0.25 wire): profiles carry a uid, CustomMetric(name, baseline_value, alert_threshold,
+# delta), drift and alerts are asked for by uid. 0.12.0 is the v0.13.0 code.
+SCOUTER_ML = importlib.metadata.version("scouter-ml")
+V025 = tuple(int(p) for p in SCOUTER_ML.split(".")[:2]) >= (0, 14)
 
 
 def run(fn: Callable[[dict[str, Any]], Any]) -> None:
@@ -86,9 +92,9 @@ def describe_profile(profile) -> dict[str, Any]:
         "custom_metrics": [
             {
                 "name": m.name,
-                "value": m.value,
+                "value": m.baseline_value if V025 else m.value,
                 "alert_threshold": str(m.alert_threshold),
-                "alert_threshold_value": m.alert_threshold_value,
+                "alert_threshold_value": m.delta if V025 else m.alert_threshold_value,
             }
             for m in profile.custom_metrics
         ],
@@ -105,3 +111,30 @@ def parse_time(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def binned_drift(client, args: dict[str, Any], time_interval: str | None = None, max_data_points: int | None = None):
+    """client.get_binned_drift in the venv's dialect: by name/space/version (v0.13) or by args["uid"] (v0.25)."""
+    from scouter.client import DriftRequest, TimeInterval
+    from scouter.types import DriftType
+
+    interval = getattr(TimeInterval, time_interval or args.get("time_interval", "OneHour"))
+    points = max_data_points or args.get("max_data_points", 1000)
+    begin, end = parse_time(args.get("begin")), parse_time(args.get("end"))
+    if V025:
+        kwargs = {} if begin is None else {"start_datetime": begin, "end_datetime": end}
+        request = DriftRequest(
+            uid=args["uid"], space=args["space"], time_interval=interval, max_data_points=points, **kwargs
+        )
+        return client.get_binned_drift(request, DriftType.Custom)
+    kwargs = {} if begin is None else {"begin_datetime": begin, "end_datetime": end}
+    request = DriftRequest(
+        name=args["name"],
+        space=args["space"],
+        version=args["version"],
+        time_interval=interval,
+        max_data_points=points,
+        drift_type=DriftType.Custom,
+        **kwargs,
+    )
+    return client.get_binned_drift(request)

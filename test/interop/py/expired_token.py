@@ -5,7 +5,7 @@ clock past the token's expiry, then sends Metrics and reads them back with the o
 Scouter's clients never log in again; they only adopt an `Authorization` header the server puts on a response.
 
 args: {"server_uri", "username", "password", "path", "ready_file", "go_file", "inserts": [{...}], "space", "name",
-       "version"}
+       "version", "uid" (v0.25)}
   ->  {"metrics": {name: [avg, ...]}}
 """
 
@@ -13,10 +13,8 @@ import os
 import time
 from pathlib import Path
 
-from _common import http_config, run
+from _common import binned_drift, http_config, run
 from scouter import Metrics, ScouterClient, ScouterQueue
-from scouter.client import DriftRequest, TimeInterval
-from scouter.types import DriftType
 
 
 def main(args):
@@ -33,16 +31,7 @@ def main(args):
     for values in args["inserts"]:
         queue["a"].insert(Metrics(values))
     queue.shutdown()
-    binned = client.get_binned_drift(
-        DriftRequest(
-            name=args["name"],
-            space=args["space"],
-            version=args["version"],
-            time_interval=TimeInterval.TwentyFourHours,
-            max_data_points=1,
-            drift_type=DriftType.Custom,
-        )
-    )
+    binned = binned_drift(client, args, "TwentyFourHours", 1)
     return {"metrics": {name: [s.avg for s in m.stats] for name, m in binned.metrics.items()}}
 
 

@@ -1,32 +1,18 @@
-"""Reads binned custom drift with ScouterClient.get_binned_drift(DriftRequest(..., drift_type=DriftType.Custom)).
+"""Reads binned custom drift with ScouterClient.get_binned_drift (v0.13: DriftRequest(name, space, version, ...,
+drift_type=DriftType.Custom); v0.25: DriftRequest(uid, space, ...) and drift_type as a second argument).
 
-args: {"server_uri", "username", "password", "space", "name", "version", "time_interval", "max_data_points",
-       "begin"?: iso, "end"?: iso}
+args: {"server_uri", "username", "password", "space", "name", "version", "uid" (v0.25), "time_interval",
+       "max_data_points", "begin"?: iso, "end"?: iso}
   ->  {"metrics": {name: {"metric", "created_at": [iso], "stats": [{"avg", "lower_bound", "upper_bound"}]}}}
 """
 
-from _common import http_config, iso, parse_time, run
+from _common import binned_drift, http_config, iso, run
 from scouter import ScouterClient
-from scouter.client import DriftRequest, TimeInterval
-from scouter.types import DriftType
 
 
 def main(args):
     client = ScouterClient(http_config(args))
-    kwargs = {}
-    if args.get("begin") is not None:
-        kwargs["begin_datetime"] = parse_time(args["begin"])
-        kwargs["end_datetime"] = parse_time(args["end"])
-    request = DriftRequest(
-        name=args["name"],
-        space=args["space"],
-        version=args["version"],
-        time_interval=getattr(TimeInterval, args.get("time_interval", "OneHour")),
-        max_data_points=args.get("max_data_points", 1000),
-        drift_type=DriftType.Custom,
-        **kwargs,
-    )
-    binned = client.get_binned_drift(request)
+    binned = binned_drift(client, args)
     metrics = {}
     for name, metric in binned.metrics.items():
         metrics[name] = {
