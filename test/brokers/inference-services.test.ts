@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommonCrons } from '@scouter-ts/core';
-import type { ServerOptions } from '@scouter-ts/server';
 import { startInferenceService as startExpressService } from '../../examples/express-inference/src/app.js';
 import { startInferenceService as startFastifyService } from '../../examples/fastify-inference/src/app.js';
 import { loadIris, type IrisModel, type IrisExample } from '../../examples/express-inference/src/model.js';
@@ -18,42 +17,12 @@ import type { StartInferenceService } from '../../examples/express-inference/src
 import { sendTraffic } from '../../examples/express-inference/src/traffic.js';
 import { transportFromEnv } from '../../examples/express-inference/src/transport.js';
 import { batchMeans, startScouter, storedValues, waitFor } from '../e2e/harness.js';
-import { brokerUrl } from './brokers.js';
+import { BROKER_CASES as brokers, brokerUrl } from './brokers.js';
 
 const frameworks: Array<[string, StartInferenceService]> = [
   ['express', startExpressService],
   ['fastify', startFastifyService],
 ];
-
-interface BrokerCase {
-  /** Server options that start its consumer on a channel / queue of its own. */
-  server(url: string, name: string): Partial<ServerOptions>;
-  /** The service's environment for the same channel / queue. */
-  env(url: string, name: string): NodeJS.ProcessEnv;
-}
-
-const brokers: Record<'redis' | 'rabbitmq' | 'kafka', BrokerCase> = {
-  redis: {
-    server: (address, channel) => ({ redis: { address, channel } }),
-    env: (address, channel) => ({ SCOUTER_TRANSPORT: 'redis', REDIS_ADDR: address, REDIS_CHANNEL: channel }),
-  },
-  rabbitmq: {
-    server: (address, queue) => ({ rabbitmq: { address, queue } }),
-    env: (address, queue) => ({
-      SCOUTER_TRANSPORT: 'rabbitmq',
-      RABBITMQ_ADDR: address,
-      RABBITMQ_QUEUE: queue,
-    }),
-  },
-  kafka: {
-    server: (brokers, topic) => ({ kafka: { brokers, topics: [topic], groupId: topic } }),
-    env: (brokers, topic) => ({
-      SCOUTER_TRANSPORT: 'kafka',
-      KAFKA_BROKERS: brokers,
-      SCOUTER_KAFKA_TOPIC: topic,
-    }),
-  },
-};
 
 function expectedValues(model: IrisModel, rows: IrisExample[]) {
   return {

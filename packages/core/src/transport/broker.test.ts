@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  InvalidOptionsError,
   MissingDependencyError,
   ScouterErrorCode,
   ScouterNetworkError,
   type ScouterError,
 } from '../errors.js';
 import { BrokerTransport, maskUrl, type BrokerConnection, type BrokerDriver } from './broker.js';
+import { KafkaConfig } from './kafka-config.js';
+import { RabbitMQConfig } from './rabbitmq-config.js';
+import { RedisConfig } from './redis-config.js';
 
 /** A driver whose connections are scripted by the test (the real brokers are exercised in test/brokers/). */
 function scriptedDriver(open: (onLost: (cause: unknown) => void) => Promise<BrokerConnection>) {
@@ -133,4 +137,28 @@ describe('maskUrl', () => {
     expect(maskUrl('amqp://u:p@h:5672/%2f')).toBe('amqp://u:***@h:5672/%2f');
     expect(maskUrl('redis://h:6379')).toBe('redis://h:6379');
   });
+});
+
+describe('the protocol option of the broker configs', () => {
+  const configs: [string, (protocol?: string) => { protocol: string; toJSON(): Record<string, unknown> }][] =
+    [
+      ['RedisConfig', (protocol) => new RedisConfig(protocol === undefined ? {} : { protocol }, {})],
+      ['RabbitMQConfig', (protocol) => new RabbitMQConfig(protocol === undefined ? {} : { protocol }, {})],
+      ['KafkaConfig', (protocol) => new KafkaConfig(protocol === undefined ? {} : { protocol }, {})],
+    ];
+
+  it.each(configs)(
+    "%s: v0.13 by default, v0.25 for 'latest' or a release, 'auto' and unknown ones refused",
+    (name, make) => {
+      expect(make().protocol).toBe('v0.13');
+      expect(make('v0.25').protocol).toBe('v0.25');
+      expect(make('latest').protocol).toBe('v0.25');
+      expect(make('0.25.0').protocol).toBe('v0.25');
+      expect(make('0.12.0').protocol).toBe('v0.13');
+      expect(make('latest').toJSON()).toMatchObject({ protocol: 'v0.25' });
+      expect(() => make('auto')).toThrow(InvalidOptionsError);
+      expect(() => make('auto')).toThrow(new RegExp(`${name}.*protocol.*'auto'.*'v0\\.13'.*'v0\\.25'`, 's'));
+      expect(() => make('0.99.0')).toThrow(/protocol.*unknown Scouter version "0\.99\.0"/s);
+    },
+  );
 });

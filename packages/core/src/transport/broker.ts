@@ -7,6 +7,7 @@ import {
 } from '../errors.js';
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { protocolOptionSchema, type ScouterProtocol } from '../wire/protocol.js';
 import type { Transport } from './types.js';
 
 /** One open connection (or producer) to a broker, as a `BrokerDriver` opened it. */
@@ -58,6 +59,23 @@ export const brokerTimeoutOptions = {
   /** Longest wait for the broker to confirm one message, in ms. Default 10000. */
   publishTimeoutMs: timeoutMs.default(10_000),
 };
+
+/**
+ * The `protocol` option of the broker configs: the record dialect put on the broker, which must be the one the Scouter
+ * server consuming it speaks: `'v0.13'` (default), `'v0.25'`, `'latest'` (= `'v0.25'`) or a release such as
+ * `'0.25.0'`. `'auto'` is refused: a broker cannot be asked which server reads from it.
+ */
+export const brokerProtocolOption = protocolOptionSchema
+  .transform((protocol, ctx): ScouterProtocol => {
+    if (protocol !== 'auto') return protocol;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        "'auto' asks the server, and a broker cannot answer for the server that consumes it: set 'v0.13' (Scouter <= 0.13) or 'v0.25' ('latest', Scouter 0.14 to 0.25)",
+    });
+    return z.NEVER;
+  })
+  .default('v0.13');
 
 /** `scheme://user:***@host/...`: a broker URL with its password masked, for logs and messages. */
 export function maskUrl(url: string): string {

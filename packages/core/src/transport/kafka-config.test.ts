@@ -17,6 +17,7 @@ describe('KafkaConfig', () => {
       messageMaxBytes: 2_097_164,
       maxRetries: 3,
       connectTimeoutMs: 10_000,
+      protocol: 'v0.13',
       // What Python's KafkaConfig().config holds with no credentials.
       config: {
         'bootstrap.servers': 'localhost:9092',

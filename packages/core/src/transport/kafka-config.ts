@@ -3,7 +3,8 @@ import zlib from 'node:zlib';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { parseOptions, requireOptionsObject } from '../options.js';
-import { brokerTimeoutOptions } from './broker.js';
+import { brokerProtocolOption, brokerTimeoutOptions } from './broker.js';
+import type { ScouterProtocol } from '../wire/protocol.js';
 import { firstFromEnv, fromEnv } from './env.js';
 
 /** Batch compression codecs, as Scouter's `CompressionType` names them. */
@@ -86,6 +87,8 @@ export const kafkaConfigOptionsSchema = z.strictObject({
   maxRetries: z.number().int('must be a whole number').min(1, 'must be >= 1').default(3),
   /** Longest wait for the first connection (and SASL handshake) to a bootstrap broker, in ms. Default 10000. */
   connectTimeoutMs: brokerTimeoutOptions.connectTimeoutMs,
+  /** Record dialect published (`'v0.13'` default, `'v0.25'`/`'latest'`, or a Scouter release); not `'auto'`. */
+  protocol: brokerProtocolOption,
 });
 
 /** Options of `new KafkaConfig(...)`; every field is optional. */
@@ -124,6 +127,8 @@ export class KafkaConfig {
   readonly maxRetries: number;
   /** Longest wait for a connection to a bootstrap broker in ms; default 10000. */
   readonly connectTimeoutMs: number;
+  /** Record dialect of the published bodies; default `'v0.13'`. */
+  readonly protocol: ScouterProtocol;
   /** `security.protocol` in force; default `PLAINTEXT`, or `SASL_SSL` once credentials are given. */
   readonly securityProtocol: (typeof KAFKA_SECURITY_PROTOCOLS)[number];
   /** `sasl.mechanism` in force when authenticating; default `PLAIN`. */
@@ -186,6 +191,7 @@ export class KafkaConfig {
     this.messageMaxBytes = parsed.messageMaxBytes;
     this.maxRetries = parsed.maxRetries;
     this.connectTimeoutMs = parsed.connectTimeoutMs;
+    this.protocol = parsed.protocol;
     this.securityProtocol = oneOf(
       KAFKA_SECURITY_PROTOCOLS,
       (config['security.protocol'] ?? 'PLAINTEXT').toUpperCase(),
@@ -246,6 +252,7 @@ export class KafkaConfig {
       messageMaxBytes: this.messageMaxBytes,
       maxRetries: this.maxRetries,
       connectTimeoutMs: this.connectTimeoutMs,
+      protocol: this.protocol,
       config,
     };
   }

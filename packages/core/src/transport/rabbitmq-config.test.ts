@@ -13,6 +13,7 @@ describe('RabbitMQConfig', () => {
       queue: 'scouter_monitoring',
       connectTimeoutMs: 10_000,
       publishTimeoutMs: 10_000,
+      protocol: 'v0.13',
     });
   });
 

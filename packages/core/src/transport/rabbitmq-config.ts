@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions, requireOptionsObject } from '../options.js';
-import { BrokerUrlConfig, brokerTimeoutOptions } from './broker.js';
+import { BrokerUrlConfig, brokerProtocolOption, brokerTimeoutOptions } from './broker.js';
+import type { ScouterProtocol } from '../wire/protocol.js';
 import { fromEnv } from './env.js';
 
 const amqpUrl = z
@@ -40,6 +41,8 @@ export const rabbitmqConfigOptionsSchema = z.strictObject({
   /** Queue published to through the default exchange (declared non-durable, as Scouter does). Default `$RABBITMQ_QUEUE`, else `scouter_monitoring`. */
   queue: z.string().min(1, 'must not be empty (set queue or RABBITMQ_QUEUE)').default('scouter_monitoring'),
   ...brokerTimeoutOptions,
+  /** Record dialect published (`'v0.13'` default, `'v0.25'`/`'latest'`, or a Scouter release); not `'auto'`. */
+  protocol: brokerProtocolOption,
 });
 
 /** Options of `new RabbitMQConfig(...)`; every field is optional. */
@@ -68,6 +71,9 @@ export class RabbitMQConfig extends BrokerUrlConfig {
   readonly connectTimeoutMs: number;
   /** Publish (confirm) timeout in ms; default 10000. */
   readonly publishTimeoutMs: number;
+  /** Record dialect of the published bodies; default `'v0.13'`. */
+  readonly protocol: ScouterProtocol;
+
   constructor(options: RabbitMQConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     options = requireOptionsObject(options, 'RabbitMQConfig');
     const direct =
@@ -94,6 +100,7 @@ export class RabbitMQConfig extends BrokerUrlConfig {
     this.queue = parsed.queue;
     this.connectTimeoutMs = parsed.connectTimeoutMs;
     this.publishTimeoutMs = parsed.publishTimeoutMs;
+    this.protocol = parsed.protocol;
   }
 
   protected printable(): Record<string, unknown> {
@@ -101,6 +108,7 @@ export class RabbitMQConfig extends BrokerUrlConfig {
       queue: this.queue,
       connectTimeoutMs: this.connectTimeoutMs,
       publishTimeoutMs: this.publishTimeoutMs,
+      protocol: this.protocol,
     };
   }
 }

@@ -14,6 +14,7 @@ describe('RedisConfig', () => {
       requireSubscriber: true,
       connectTimeoutMs: 10_000,
       publishTimeoutMs: 10_000,
+      protocol: 'v0.13',
     });
   });
 

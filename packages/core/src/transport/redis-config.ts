@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions, requireOptionsObject } from '../options.js';
-import { BrokerUrlConfig, brokerTimeoutOptions } from './broker.js';
+import { BrokerUrlConfig, brokerProtocolOption, brokerTimeoutOptions } from './broker.js';
+import type { ScouterProtocol } from '../wire/protocol.js';
 import { fromEnv } from './env.js';
 
 const redisUrl = z
@@ -36,6 +37,8 @@ export const redisConfigOptionsSchema = z.strictObject({
    */
   requireSubscriber: z.boolean().default(true),
   ...brokerTimeoutOptions,
+  /** Record dialect published (`'v0.13'` default, `'v0.25'`/`'latest'`, or a Scouter release); not `'auto'`. */
+  protocol: brokerProtocolOption,
 });
 
 /** Options of `new RedisConfig(...)`; every field is optional. */
@@ -59,6 +62,8 @@ export class RedisConfig extends BrokerUrlConfig {
   readonly connectTimeoutMs: number;
   /** Publish timeout in ms; default 10000. */
   readonly publishTimeoutMs: number;
+  /** Record dialect of the published bodies; default `'v0.13'`. */
+  readonly protocol: ScouterProtocol;
   constructor(options: RedisConfigOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     options = requireOptionsObject(options, 'RedisConfig');
     const input = {
@@ -72,6 +77,7 @@ export class RedisConfig extends BrokerUrlConfig {
     this.requireSubscriber = parsed.requireSubscriber;
     this.connectTimeoutMs = parsed.connectTimeoutMs;
     this.publishTimeoutMs = parsed.publishTimeoutMs;
+    this.protocol = parsed.protocol;
   }
 
   protected printable(): Record<string, unknown> {
@@ -80,6 +86,7 @@ export class RedisConfig extends BrokerUrlConfig {
       requireSubscriber: this.requireSubscriber,
       connectTimeoutMs: this.connectTimeoutMs,
       publishTimeoutMs: this.publishTimeoutMs,
+      protocol: this.protocol,
     };
   }
 }
