@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mutate } from './testing/mutate.js';
 import {
   AlertThreshold,
   ConsoleDispatchConfig,
@@ -72,21 +73,6 @@ async function accepts(what: string, fn: () => unknown): Promise<void> {
   }
 }
 
-/** A copy of `value` with one nested part replaced by `replacement` or deleted (picked by `picks`). */
-function mutate(value: unknown, picks: number[], replacement: unknown): unknown {
-  if (picks.length === 0 || typeof value !== 'object' || value === null) return replacement;
-  const [pick = 0, ...rest] = picks;
-  const keys = Object.keys(value);
-  if (keys.length === 0) return replacement;
-  const key = keys[pick % keys.length] as string;
-  const copy: Record<string, unknown> = Array.isArray(value)
-    ? ([...value] as unknown as Record<string, unknown>)
-    : { ...value };
-  if (pick % 5 === 0 && !Array.isArray(value)) delete copy[key];
-  else copy[key] = mutate((value as Record<string, unknown>)[key], rest, replacement);
-  return copy;
-}
-
 const weird = fc.oneof(
   fc.anything({ maxDepth: 3 }),
   fc.constantFrom(
@@ -116,7 +102,7 @@ const optionsLike = (valid: Record<string, unknown>) =>
       weight: 4,
       arbitrary: fc
         .tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), weird)
-        .map(([p, r]) => mutate(valid, p, r)),
+        .map(([p, r]) => mutate(valid, p, r, 5)),
     },
     {
       weight: 1,
@@ -218,7 +204,7 @@ describe('fuzzing every public constructor and loader of core', { timeout: TIMEO
     const texts = fc.oneof(
       fc
         .tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), weird)
-        .map(([p, r]) => JSON.stringify(mutate(validProfile, p, r)) ?? 'null'),
+        .map(([p, r]) => JSON.stringify(mutate(validProfile, p, r, 5)) ?? 'null'),
       fc.nat({ max: valid.length }).map((cut) => valid.slice(0, cut)),
       fc.constantFrom(
         valid.replace('"sample_size":25', '"sample_size":1e999'),

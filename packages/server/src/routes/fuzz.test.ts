@@ -14,6 +14,7 @@ import type { ScouterServer } from '../app.js';
 import { login, profileJson, profileRequest, record, tempDir, testServer } from '../testing/harness.js';
 import { PROTECTED_ROUTES, protectedRoutes } from '../testing/routes.js';
 import { configFromEnv, parseServerOptions } from '../config.js';
+import { mutate } from '../../../core/src/testing/mutate.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = Number(process.env.FUZZ_SEED ?? 27);
@@ -28,25 +29,6 @@ function count(route: string, status: number): void {
   const key = `${Math.floor(status / 100)}xx`;
   byClass[key] = (byClass[key] ?? 0) + 1;
   tally.set(route, byClass);
-}
-
-/** A JSON value with a random part replaced, removed or wrapped (so most of it still looks right). */
-function mutate(value: unknown, picks: number[], replacement: unknown): unknown {
-  if (picks.length === 0 || typeof value !== 'object' || value === null) return replacement;
-  const [pick = 0, ...rest] = picks;
-  const keys = Object.keys(value);
-  if (keys.length === 0) return replacement;
-  const key = keys[pick % keys.length] as string;
-  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...value] : { ...value };
-  const op = pick % 7;
-  if (op === 0 && !Array.isArray(copy)) delete copy[key];
-  else
-    (copy as Record<string, unknown>)[key] = mutate(
-      (value as Record<string, unknown>)[key],
-      rest,
-      replacement,
-    );
-  return copy;
 }
 
 const unicodeName = fc.oneof(
