@@ -11,7 +11,7 @@ const benches: Record<string, string> = {
   'server-drift-query': 'GET /scouter/drift/custom latency over 1M stored values',
   'server-startup': 'scouter-server start-up time vs a bare node start',
   brokers:
-    'records/s end to end and Fastify plugin overhead per transport (HTTP, Redis, RabbitMQ) vs HTTP / bare',
+    'records/s end to end and Fastify plugin overhead per transport (HTTP, Redis, RabbitMQ, Kafka) vs HTTP / bare',
   fuzz: 'fast-check fuzzing of every server route and core entry point, 10000 inputs each (--runs, --seed)',
   soak: 'service under load with scouter-server down for --down-minutes (10): RSS, latency, delivery over time',
 };
