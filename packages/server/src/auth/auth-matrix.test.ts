@@ -348,7 +348,7 @@ describe('auth matrix', () => {
       }>;
       expect(rows.map((r) => r.username).sort()).toEqual(['admin', 'guest']);
       for (const { password_hash: hash } of rows) {
-        expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+        expect(hash).toMatch(/^scrypt\$16384\$8\$5\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
         expect(hash).not.toContain(ADMIN_PASSWORD);
       }
       expect(rows[0]?.password_hash).not.toBe(rows[1]?.password_hash);

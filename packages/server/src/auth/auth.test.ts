@@ -1,3 +1,4 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { VerifiedTokenCache, decodeSignedToken, signToken, verifyToken } from './jwt.js';
@@ -81,11 +82,19 @@ describe('passwords', () => {
     const a = await hashPassword('pw');
     const b = await hashPassword('pw');
     expect(a).not.toBe(b);
-    expect(a).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(a).toMatch(/^scrypt\$16384\$8\$5\$/);
     expect(await verifyPassword('pw', a)).toBe(true);
     expect(await verifyPassword('pW', a)).toBe(false);
     expect(await verifyPassword('pw', 'plain-text')).toBe(false);
     expect(await verifyPassword('pw', '$argon2id$v=19$m=19456,t=2,p=1$abc$def')).toBe(false);
+  });
+
+  it('still verifies hashes written with the earlier parameters (p = 1)', async () => {
+    const salt = randomBytes(16);
+    const key = scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 });
+    const earlier = `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+    expect(await verifyPassword('pw', earlier)).toBe(true);
+    expect(await verifyPassword('pW', earlier)).toBe(false);
   });
 });
 
