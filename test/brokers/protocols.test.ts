@@ -6,16 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AlertThreshold,
-  CustomMetric,
-  CustomMetricAlertConfig,
-  CustomMetricDriftConfig,
-  Drifter,
-  ScouterClient,
-  ScouterQueue,
-} from '@scouter-ts/core';
-import { type ScouterHarness, profileKey, startScouter, waitFor } from '../e2e/harness.js';
+import { ScouterClient, ScouterQueue } from '@scouter-ts/core';
+import { type ScouterHarness, maeProfile, profileKey, startScouter, waitFor } from '../e2e/harness.js';
 import { BROKER_CASES, brokerUrl } from './brokers.js';
 import { captureRedis, drainRabbitMQ, readKafka } from './capture.js';
 
@@ -65,23 +57,7 @@ describe.each(Object.keys(BROKER_CASES) as Array<keyof typeof BROKER_CASES>)('ov
       const broker = BROKER_CASES[kind];
       h = await startScouter(broker.server(address, name));
       latest = new ScouterClient(h.transport.with({ protocol: 'v0.25' }));
-      const profile = Drifter.createDriftProfile(
-        [
-          new CustomMetric({
-            name: 'mae',
-            value: 1,
-            alertThreshold: AlertThreshold.Above,
-            alertThresholdValue: 0.5,
-          }),
-        ],
-        new CustomMetricDriftConfig({
-          space: 'brokers',
-          name: kind,
-          version: '1.0.0',
-          sampleSize: 2,
-          alertConfig: new CustomMetricAlertConfig({}),
-        }),
-      );
+      const profile = maeProfile('brokers', kind);
       const { uid } = await latest.registerProfile(profile, { setActive: true });
       expect(profile.config.uid).toBe(uid);
 

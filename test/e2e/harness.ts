@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AlertThreshold,
   type CustomDriftProfile,
+  CustomMetric,
+  CustomMetricAlertConfig,
+  CustomMetricDriftConfig,
+  Drifter,
   HttpConfig,
   ScouterClient,
   TimeInterval,
@@ -135,4 +140,25 @@ export function batchMeans(values: number[], size: number): number[] {
     means.push(batch.reduce((sum, v) => sum + v, 0) / batch.length);
   }
   return means;
+}
+
+/** A profile of one metric, `mae` (baseline 1, alert above +0.5), batches of 2, version 1.0.0. */
+export function maeProfile(space: string, name: string, schedule?: string): CustomDriftProfile {
+  return Drifter.createDriftProfile(
+    [
+      new CustomMetric({
+        name: 'mae',
+        value: 1,
+        alertThreshold: AlertThreshold.Above,
+        alertThresholdValue: 0.5,
+      }),
+    ],
+    new CustomMetricDriftConfig({
+      space,
+      name,
+      version: '1.0.0',
+      sampleSize: 2,
+      alertConfig: new CustomMetricAlertConfig(schedule === undefined ? {} : { schedule }),
+    }),
+  );
 }

@@ -6,19 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import {
-  AlertThreshold,
-  CustomMetric,
-  CustomMetricAlertConfig,
-  CustomMetricDriftConfig,
-  Drifter,
-  HttpConfig,
-  InvalidOptionsError,
-  ScouterClient,
-  ScouterQueue,
-} from '@scouter-ts/core';
-import type { CustomDriftProfile } from '@scouter-ts/core';
-import { type ScouterHarness, startScouter, waitFor, waitPastNextRun } from './harness.js';
+import { HttpConfig, InvalidOptionsError, ScouterClient, ScouterQueue } from '@scouter-ts/core';
+import { type ScouterHarness, maeProfile, startScouter, waitFor, waitPastNextRun } from './harness.js';
 
 let h: ScouterHarness | undefined;
 const clients: ScouterClient[] = [];
@@ -27,26 +16,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function buildProfile(schedule: string): CustomDriftProfile {
-  return Drifter.createDriftProfile(
-    [
-      new CustomMetric({
-        name: 'mae',
-        value: 1,
-        alertThreshold: AlertThreshold.Above,
-        alertThresholdValue: 0.5,
-      }),
-    ],
-    new CustomMetricDriftConfig({
-      space: 'scouter',
-      name: 'both',
-      version: '1.0.0',
-      sampleSize: 2,
-      alertConfig: new CustomMetricAlertConfig({ schedule }),
-    }),
-  );
-}
 
 it("speaks v0.25 with protocol 'auto' and v0.13 by default; both clients' records land in one series and one alert", async () => {
   h = await startScouter({ pollIntervalMs: 100 });
@@ -57,7 +26,7 @@ it("speaks v0.25 with protocol 'auto' and v0.13 by default; both clients' record
   expect(await latest.protocol()).toBe('v0.25');
   expect(await v013.protocol()).toBe('v0.13');
 
-  const profile = buildProfile(schedule);
+  const profile = maeProfile('scouter', 'both', schedule);
   const registered = await latest.registerProfile(profile, { setActive: true });
   expect(registered).toMatchObject({
     version: '1.0.0',
@@ -120,7 +89,7 @@ it("speaks v0.25 with protocol 'auto' and v0.13 by default; both clients' record
 });
 
 it('refuses v0.25 records for a profile without a uid, and protocol auto in the synchronous constructor', async () => {
-  const profile = buildProfile('0 0 0 * * *');
+  const profile = maeProfile('scouter', 'both', '0 0 0 * * *');
   const config = new HttpConfig({ serverUri: 'http://127.0.0.1:9', protocol: 'v0.25', thread: 'main' }, {});
   expect(() => new ScouterQueue({ m: profile }, config)).toThrow(InvalidOptionsError);
   expect(() => new ScouterQueue({ m: profile }, config)).toThrow(/uid/);
