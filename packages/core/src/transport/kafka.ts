@@ -8,6 +8,8 @@ import { importOptional } from './optional-import.js';
 
 type KafkaModule = typeof PlatformaticKafka;
 
+/** How much longer the transport waits for a connection than the client does. */
+const CONNECT_TIMEOUT_MARGIN_MS = 5_000;
 /** Pause between the client's own attempts of one send (Scouter's producer retries without one). */
 const CLIENT_RETRY_DELAY_MS = 250;
 
@@ -133,7 +135,8 @@ export class KafkaTransport extends BrokerTransport {
   constructor(config: KafkaConfig | KafkaConfigOptions = {}) {
     const resolved = config instanceof KafkaConfig ? config : new KafkaConfig(config);
     super(kafkaDriver(resolved), {
-      connectTimeoutMs: resolved.connectTimeoutMs,
+      // Later than the client's own connect timeout, so its error (with the broker's reason) is the one reported.
+      connectTimeoutMs: resolved.connectTimeoutMs + CONNECT_TIMEOUT_MARGIN_MS,
       publishTimeoutMs: resolved.messageTimeoutMs,
     });
     this.config = resolved;
