@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomDriftProfile, HttpConfig, ScouterClient } from '@scouter-ts/core';
+import { CustomDriftProfile, ScouterClient } from '@scouter-ts/core';
 import { jsonDiff } from './f64.js';
 import type { ProfileSpec, PyProfile } from './profile-spec.js';
 import { VENVS, requirePython, runPython, skipMessage, type PythonEnv } from './python.js';
-import { startTestServer, waitFor, type RunningServer } from './server.js';
+import { startTestServer, waitFor, type RunningServer, httpConfigFor } from './server.js';
 
 /**
  * Issue 7, part 2: Scouter's own Python client (scouter-ml, Rust core) against our scouter-server.
@@ -85,9 +85,7 @@ describe.each(VENVS)('scouter-ml $scouterMl', (venv) => {
     env = await requirePython(venv);
     if (!env.ok) return;
     server = await startTestServer({ schedulerEnabled: false });
-    client = new ScouterClient(
-      new HttpConfig({ serverUri: server.serverUri, ...auth, protocol: venv.protocol }),
-    );
+    client = new ScouterClient(httpConfigFor(server, venv));
   }, 300_000);
 
   afterAll(async () => {

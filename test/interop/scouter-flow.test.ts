@@ -1,10 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpConfig, ScouterClient } from '@scouter-ts/core';
+import { ScouterClient } from '@scouter-ts/core';
 import { buildTsProfile, type ProfileSpec } from './profile-spec.js';
 import { VENVS, requirePython, runPython, skipMessage, type PythonEnv } from './python.js';
-import { startTestServer, waitFor, type RunningServer } from './server.js';
+import { startTestServer, waitFor, type RunningServer, httpConfigFor } from './server.js';
 
 /**
  * Scouter's own usage patterns against our server, beyond the basic flow of python-client.test.ts:
@@ -75,9 +75,7 @@ describe.each(VENVS)('scouter-ml $scouterMl', (venv) => {
       expect(py.identifier).toBe('interop/scouter-flow/v1.1.0/custom');
       // The first run after activation sees every record sent since registration: the mean of the 20 batch means.
       // (Scouter v0.13 would look for records under the JSON's version 1.0.0 and never alert here; see compatibility.md.)
-      const client = new ScouterClient(
-        new HttpConfig({ serverUri: server.serverUri, ...auth, protocol: venv.protocol }),
-      );
+      const client = new ScouterClient(httpConfigFor(server, venv));
       // Scouter 0.25's Python Alert has no alert map: take it from our client, reading in the same dialect.
       const ours = await client.getAlerts({ space: 'interop', name: 'scouter-flow', version: '1.1.0' });
       const maps = new Map(ours.map((a) => [a.id, a.alert]));
@@ -143,9 +141,7 @@ describe.each(VENVS)('scouter-ml $scouterMl', (venv) => {
       if (!env.ok) ctx.skip(skipMessage(env));
       let offsetMs = 0;
       server = await startTestServer({ schedulerEnabled: false, now: () => new Date(Date.now() + offsetMs) });
-      const client = new ScouterClient(
-        new HttpConfig({ serverUri: server.serverUri, ...auth, protocol: venv.protocol }),
-      );
+      const client = new ScouterClient(httpConfigFor(server, venv));
       const profile = buildTsProfile({
         space: 'interop',
         name: 'token-expiry',

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { HttpConfig } from '@scouter-ts/core';
 import { createServer, type ScouterServer, type ServerOptions } from '@scouter-ts/server';
+import type { Venv } from './python.js';
 
 /** A real scouter-server (SQLite in a temp dir) listening on 127.0.0.1:0, plus what its Console dispatcher wrote. */
 export interface RunningServer {
@@ -43,6 +45,16 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Runn
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Our `HttpConfig` for `server` as admin, in the wire dialect the venv's scouter-ml speaks. */
+export function httpConfigFor(server: RunningServer, venv: Venv): HttpConfig {
+  return new HttpConfig({
+    serverUri: server.serverUri,
+    username: 'admin',
+    password: 'admin',
+    protocol: venv.protocol,
+  });
 }
 
 /** Bounded polling: resolves with the first truthy result of `fn`, or throws after `attempts` tries. */

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpConfig, Metric, Metrics, ScouterClient, ScouterQueue } from '@scouter-ts/core';
+import { Metric, Metrics, ScouterClient, ScouterQueue } from '@scouter-ts/core';
 import { jsonDiff } from './f64.js';
 import { buildTsProfile, type ProfileSpec } from './profile-spec.js';
 import { VENVS, requirePython, runPython, skipMessage, type PythonEnv } from './python.js';
-import { startTestServer, type RunningServer } from './server.js';
+import { startTestServer, type RunningServer, httpConfigFor } from './server.js';
 
 /** Issue 7, part 3: records sent by our queue are read back by Scouter's own Python client with the same values. */
 
@@ -47,9 +47,7 @@ describe.each(VENVS)('scouter-ml $scouterMl', (venv) => {
     env = await requirePython(venv);
     if (!env.ok) return;
     server = await startTestServer({ schedulerEnabled: false });
-    client = new ScouterClient(
-      new HttpConfig({ serverUri: server.serverUri, ...auth, protocol: venv.protocol }),
-    );
+    client = new ScouterClient(httpConfigFor(server, venv));
   }, 300_000);
 
   afterAll(async () => {
@@ -70,14 +68,10 @@ describe.each(VENVS)('scouter-ml $scouterMl', (venv) => {
         const path = profile.save(join(server.dir, 'ts-profile'));
         const warnings: object[] = [];
         const errors: object[] = [];
-        const queue = await ScouterQueue.fromPath(
-          { model: path },
-          new HttpConfig({ serverUri: server.serverUri, ...auth, protocol: venv.protocol }),
-          {
-            flushIntervalMs: 600_000,
-            logger: { warn: (obj) => warnings.push(obj), error: (obj) => errors.push(obj) },
-          },
-        );
+        const queue = await ScouterQueue.fromPath({ model: path }, httpConfigFor(server, venv), {
+          flushIntervalMs: 600_000,
+          logger: { warn: (obj) => warnings.push(obj), error: (obj) => errors.push(obj) },
+        });
         rows.forEach((r, i) => {
           // Both Metrics forms, plus a name the profile does not know (dropped by the queue).
           if (i % 2 === 0)
